@@ -1,0 +1,1 @@
+"""OneMap Copilot application core: settings, wiring, retrieval and the CLI."""

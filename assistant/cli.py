@@ -1,0 +1,195 @@
+"""The ``onemap`` command line.  Commands call the same services as the API."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assistant.access import Role
+from assistant.settings import Settings, SettingsError, load_settings
+from ingest.models import Access, DocType
+
+app = typer.Typer(
+    name="onemap",
+    help="OneMap Copilot (一张图智审助手): planning knowledge assistant and review copilot.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+documents_app = typer.Typer(help="List and remove ingested documents.", no_args_is_help=True)
+app.add_typer(documents_app, name="documents")
+settings_app = typer.Typer(help="Show the effective settings.", no_args_is_help=True)
+app.add_typer(settings_app, name="settings")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class State:
+    profile: str | None = None
+
+
+def fail(message: str) -> typer.Exit:
+    """Print a one-line reason and exit with code 2 (bad input)."""
+    err.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def container():
+    from assistant.container import Container
+
+    try:
+        settings = load_settings(State.profile)
+    except SettingsError as exc:
+        raise fail(str(exc)) from None
+    return Container(settings)
+
+
+@app.callback()
+def main_options(
+    profile: Annotated[Optional[str], typer.Option(
+        "--profile", help="Settings profile: default (embedded), test or production. Env: ONEMAP_PROFILE.")] = None,
+) -> None:
+    """OneMap Copilot. State lives in the workspace folder (ONEMAP_HOME, default ./workspace)."""
+    State.profile = profile
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
+    access: Annotated[Optional[Access], typer.Option(
+        help="Access level; the stricter of this and a document's own front matter applies.")] = None,
+    doc_type: Annotated[Optional[DocType], typer.Option("--doc-type", help="Document type; default: inferred.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
+) -> None:
+    """Ingest PDF, DOCX, Markdown, text and HTML documents into the search index.
+
+    Unchanged documents are skipped; changed ones replace their old chunks
+    atomically. Exit code 2 if any file failed (the others are still ingested).
+    """
+    from ingest.pipeline import collect_files
+
+    c = container()
+    files = collect_files(paths)
+    if not files:
+        raise fail("no supported files found in " + " ".join(map(str, paths)))
+    with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=err, transient=True, disable=as_json) as bar:
+        task = bar.add_task("", total=len(files))
+
+        def advance(outcome) -> None:
+            bar.update(task, advance=1, description=outcome.path.name[:40])
+
+        report = c.ingest.ingest(files, access=access, doc_type=doc_type, on_file=advance)
+    c.close()
+    for o in report.failed:
+        err.print(f"{o.path}: {o.error}", markup=False, highlight=False, soft_wrap=True)
+    if as_json:
+        out.print_json(data={
+            "files": len(report.outcomes), "added": report.count("added"), "updated": report.count("updated"),
+            "unchanged": report.count("unchanged"), "failed": report.count("failed"), "chunks": report.chunks,
+            "seconds": round(report.seconds, 2),
+            "documents": [{"path": str(o.path), "status": o.status, "doc_id": o.doc_id, "title": o.title,
+                           "version": o.version, "chunks": o.chunks, "error": o.error} for o in report.outcomes],
+        })
+    else:
+        out.print(f"{len(report.outcomes)} files: {report.count('added')} added, {report.count('updated')} updated, "
+                  f"{report.count('unchanged')} unchanged, {report.count('failed')} failed; "
+                  f"{report.chunks} chunks indexed in {report.seconds:.1f} s")
+    if report.failed:
+        raise typer.Exit(code=2)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Question or keywords, in Chinese.")],
+    k: Annotated[int, typer.Option("-k", "--top-k", min=1, max=100, help="Number of hits.")] = 5,
+    role: Annotated[Role, typer.Option(help="Whose view: public sees public documents only.")] = Role.PUBLIC,
+    mode: Annotated[str, typer.Option(help="hybrid, bm25 or vector.")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON contract.")] = False,
+) -> None:
+    """Hybrid (BM25 + vector) search over the ingested documents, filtered by role."""
+    if mode not in ("hybrid", "bm25", "vector"):
+        raise fail(f"--mode must be hybrid, bm25 or vector, not {mode!r}")
+    if not query.strip():
+        raise fail("the query is empty")
+    c = container()
+    result = c.search.search(query, k=k, role=role, mode=mode)  # type: ignore[arg-type]
+    c.close()
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return
+    if not result.hits:
+        out.print("no hits (is anything ingested? try: onemap ingest PATH)")
+    for hit in result.hits:
+        where = " › ".join(hit.heading_path)
+        out.print(f"[bold]{hit.rank}. 《{hit.doc_title}》{hit.locator}[/bold]"
+                  f"  [dim]{hit.version} {where} · {hit.access} · {hit.score:.3f}[/dim]")
+        out.print("   " + hit.text[:160].replace("\n", " ") + ("…" if len(hit.text) > 160 else ""),
+                  markup=False, highlight=False)
+
+
+@documents_app.command("list")
+def documents_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List ingested documents."""
+    c = container()
+    docs = c.catalog.documents()
+    c.close()
+    if as_json:
+        out.print_json(data=[{"doc_id": d.doc_id, "title": d.title, "version": d.version, "doc_type": d.doc_type,
+                              "access": d.access, "chunks": d.n_chunks, "source": d.source_path} for d in docs])
+        return
+    table = Table("doc_id", "title", "version", "type", "access", "chunks")
+    for d in docs:
+        table.add_row(d.doc_id, d.title, d.version, d.doc_type, d.access, str(d.n_chunks))
+    out.print(table)
+    out.print(f"{len(docs)} documents")
+
+
+@documents_app.command("remove")
+def documents_remove(doc_id: Annotated[str, typer.Argument(help="Id from 'onemap documents list'.")]) -> None:
+    """Remove a document and its chunks from the index."""
+    c = container()
+    removed = c.ingest.remove(doc_id)
+    c.close()
+    if not removed:
+        raise fail(f"no document with id {doc_id}")
+    out.print(f"removed {doc_id}")
+
+
+@settings_app.command("show")
+def settings_show() -> None:
+    """Print the effective settings (profile, environment overrides applied) as JSON."""
+    try:
+        settings: Settings = load_settings(State.profile)
+    except SettingsError as exc:
+        raise fail(str(exc)) from None
+    out.print_json(data=settings.model_dump(mode="json"))
+
+
+@app.command()
+def demo(
+    ingest_docs: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Ingest the demo documents.")] = True,
+) -> None:
+    """Build the demo county (示范县): render its PDF and DOCX documents and ingest everything."""
+    from demo.build import build_demo
+
+    c = container()
+    summary = build_demo(c, ingest_docs=ingest_docs, console=err)
+    c.close()
+    out.print(summary)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

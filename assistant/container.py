@@ -1,0 +1,55 @@
+"""Wiring: builds each component once, lazily, from one Settings object.
+
+The CLI and the API both take a Container; tests build one per test with a
+temporary workspace (and may replace a component before first use).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from assistant.retrieval.search import SearchService
+from assistant.settings import Settings
+from ingest.catalog import Catalog
+from ingest.embedding import build_embedding
+from ingest.lexical_index import LexicalIndex
+from ingest.pipeline import IngestService
+from ingest.vector_index import VectorIndex
+
+
+class Container:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.workspace.mkdir(parents=True, exist_ok=True)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return Catalog(self.settings.workspace / "catalog.sqlite")
+
+    @cached_property
+    def embedding(self) -> BaseEmbedding:
+        return build_embedding(self.settings.embedding)
+
+    @cached_property
+    def vectors(self) -> VectorIndex:
+        return VectorIndex(self.settings)
+
+    @cached_property
+    def lexical(self) -> LexicalIndex:
+        return LexicalIndex(self.settings.workspace / "bm25", self.catalog)
+
+    @cached_property
+    def ingest(self) -> IngestService:
+        return IngestService(self.settings.ingest, self.catalog, self.vectors, self.lexical, self.embedding)
+
+    @cached_property
+    def search(self) -> SearchService:
+        return SearchService(self.settings.retrieval, self.catalog, self.vectors, self.lexical, self.embedding)
+
+    def close(self) -> None:
+        if "vectors" in self.__dict__:
+            self.vectors.close()
+        if "catalog" in self.__dict__:
+            self.catalog.close()

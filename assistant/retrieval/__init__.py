@@ -1,0 +1,1 @@
+"""Hybrid retrieval: BM25 + vectors, reciprocal-rank fusion, preferences, access filter."""

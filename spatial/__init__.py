@@ -1,0 +1,1 @@
+"""Spatial rules and checks: land-use classification, control lines, indicators."""
