@@ -64,9 +64,9 @@ class RetrievalSettings(_Section):
     candidates: int = Field(60, ge=5, le=1000, description="Candidates taken from each retriever before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     vector_weight: float = Field(1.0, ge=0, description="Weight of the vector ranking in fusion.")
-    lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    lexical_weight: float = Field(1.5, ge=0, description="Weight of the BM25 ranking in fusion.")
     superseded_penalty: float = Field(0.5, ge=0, le=1, description="Score factor for chunks of a superseded version.")
-    local_penalty: float = Field(0.6, ge=0, le=1, description="Score factor for local regulations when the query names no place.")
+    local_penalty: float = Field(0.4, ge=0, le=1, description="Score factor for local regulations when the query names no place.")
     expand_query: bool = Field(True, description="Expand colloquial terms with the planning lexicon.")
 
 

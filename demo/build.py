@@ -31,8 +31,8 @@ def render_documents(target: Path) -> list[tuple[Path, Access, DocType | None]]:
     for kind, render in (("pdf", render_pdf), ("docx", render_docx)):
         for source in sorted((DOCUMENTS / "render" / kind).glob("*.md")):
             meta = read_document(source).metadata
-            body = _strip_front_matter(source.read_text(encoding="utf-8"))
             title = meta.get("title", source.stem)
+            body = _strip_title(_strip_front_matter(source.read_text(encoding="utf-8")), title)
             name = f"{title}({meta['version']})" if meta.get("version") else title
             out = render(body, target / f"{name}.{kind}", title=title)
             access = Access(meta.get("access", "public"))
@@ -70,3 +70,9 @@ def _strip_front_matter(text: str) -> str:
         if end != -1:
             return text[end + 4:].lstrip("\n")
     return text
+
+
+def _strip_title(text: str, title: str) -> str:
+    """Drop a leading ``# title`` line: the renderers print the title themselves."""
+    first, _, rest = text.partition("\n")
+    return rest.lstrip("\n") if first.lstrip("# ").strip() == title else text

@@ -1,9 +1,9 @@
 """Reader for PDF files, built on pypdf (text layer only, no OCR).
 
-Each page's extracted text is split at blank lines into ``paragraph`` blocks
-that keep their line breaks (PDF lines are visual lines: the chunker re-joins
-paragraphs broken across lines and pages, and drops page-number lines such
-as ``- 3 -``).  ``Block.page`` is the 1-based page number.  PDFs carry no
+Each line of a page's extracted text becomes a ``paragraph`` block (PDF
+lines are visual lines: the chunker re-joins sentences broken across lines
+and pages, recognises 一、/（一）/第X条 at line starts, and drops page-number
+lines such as ``- 3 -``).  ``Block.page`` is the 1-based page number.  PDFs carry no
 reliable heading or table markup, so no ``heading``/``table`` blocks are made.
 
 Encrypted files are opened when the user password is empty; otherwise
@@ -23,7 +23,6 @@ from ingest.models import Block, ParsedDocument
 
 SUFFIXES = (".pdf",)
 
-_BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
 _HEADER_WINDOW = 1024  # the PDF spec allows junk before %PDF-
 
 
@@ -109,13 +108,8 @@ def _decrypt_with_empty_password(reader: object) -> None:
 
 
 def _page_blocks(text: str, page: int) -> list[Block]:
-    blocks = []
-    for group in _BLANK_LINE.split(text.replace("\r\n", "\n").replace("\r", "\n")):
-        lines = [line.strip() for line in group.split("\n")]
-        body = "\n".join(line for line in lines if line)
-        if body:
-            blocks.append(Block("paragraph", body, page=page))
-    return blocks
+    lines = (line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return [Block("paragraph", line, page=page) for line in lines if line]
 
 
 def _title(reader: object) -> str:
