@@ -32,7 +32,7 @@ def main() -> None:
     from ingest.chunking import chunk_blocks
     from ingest.identity import infer_doc_type, split_title_version
     from ingest.models import ChunkDraft
-    from ingest.pipeline import collect_files, embedding_text
+    from ingest.pipeline import collect_files, vector_text
     from ingest.readers import read_document
 
     files = collect_files([corpus_dir(args.corpus)])
@@ -44,7 +44,7 @@ def main() -> None:
         parsed = read_document(path)
         title, _ = split_title_version(path.stem)
         drafts: list[ChunkDraft] = chunk_blocks(parsed.blocks, infer_doc_type(title, path))
-        texts.extend(embedding_text(title, d.heading_path, d) for d in drafts)
+        texts.extend(vector_text(d) for d in drafts)
     prep = time.perf_counter() - t0
 
     workspace = Path(tempfile.mkdtemp(prefix="onemap-bench-"))

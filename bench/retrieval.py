@@ -1,7 +1,9 @@
 """Retrieval quality on ../shared/corpus: recall@1/5/10, MRR and nDCG@10 for BM25, vectors and hybrid.
 
-Usage: python bench/retrieval.py [--corpus DIR] [--gold FILE] [--workspace DIR] [--show-misses]
-The gold set (bench/data/retrieval_gold.jsonl) names (doc_title, locator) per question.
+Usage: python bench/retrieval.py [--corpus DIR] [--gold FILE ...] [--workspace DIR] [--show-misses]
+Each gold file names (doc_title, locator) per question. By default both sets run:
+bench/data/retrieval_gold.jsonl (used while tuning) and bench/data/retrieval_heldout.jsonl
+(written afterwards, blind to the lexicon and to the first set); each is reported, then all together.
 """
 
 from __future__ import annotations
@@ -37,34 +39,39 @@ def matches(hit, gold: list[dict]) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus")
-    parser.add_argument("--gold", default=str(ROOT / "bench/data/retrieval_gold.jsonl"))
+    parser.add_argument("--gold", nargs="+", default=[str(ROOT / "bench/data/retrieval_gold.jsonl"),
+                                                      str(ROOT / "bench/data/retrieval_heldout.jsonl")])
     parser.add_argument("--workspace", default=str(ROOT / "workspace/bench"))
     parser.add_argument("--out", default=str(ROOT / "bench/results/retrieval.json"))
     parser.add_argument("--show-misses", action="store_true", help="print the questions hybrid misses at 5")
     args = parser.parse_args()
 
-    gold = load_gold(Path(args.gold))
+    sets = {Path(g).stem: load_gold(Path(g)) for g in args.gold}
     container = corpus_container(Path(args.workspace), corpus_dir(args.corpus))
-    results: dict[str, dict[str, float]] = {}
+    rows: dict[tuple[str, str], list[tuple[float, ...]]] = {}
     misses = []
-    for mode in ("bm25", "vector", "hybrid"):
-        rows = []
-        for item in gold:
-            hits = container.search.search(item["question"], k=10, role=Role.ADMIN, mode=mode).hits
-            flags = [matches(h, item["gold"]) for h in hits]
-            rows.append((recall_at(flags, 1), recall_at(flags, 5), recall_at(flags, 10), reciprocal_rank(flags),
-                         ndcg_at(flags, 10)))
-            if mode == "hybrid" and not any(flags[:5]):
-                misses.append((item, hits[:3]))
-        cols = list(zip(*rows))
-        results[mode] = {name: round(statistics.fmean(col), 3)
-                         for name, col in zip(("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10"), cols)}
+    for name, gold in sets.items():
+        for mode in ("bm25", "vector", "hybrid"):
+            for item in gold:
+                hits = container.search.search(item["question"], k=10, role=Role.ADMIN, mode=mode).hits
+                flags = [matches(h, item["gold"]) for h in hits]
+                rows.setdefault((name, mode), []).append((recall_at(flags, 1), recall_at(flags, 5),
+                                                          recall_at(flags, 10), reciprocal_rank(flags),
+                                                          ndcg_at(flags, 10)))
+                if mode == "hybrid" and not any(flags[:5]):
+                    misses.append((item, hits[:3]))
     container.close()
+    for mode in ("bm25", "vector", "hybrid"):
+        rows[("all", mode)] = [r for name in sets for r in rows[(name, mode)]]
+    results = {f"{name}/{mode}": {metric: round(statistics.fmean(col), 3) for metric, col in
+                                  zip(("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10"), zip(*values))}
+               for (name, mode), values in rows.items()}
 
-    print(f"\nretrieval on {len(gold)} questions · {machine()} · commit {commit()}")
-    print(f"{'mode':8} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR':>6} {'nDCG@10':>8}")
-    for mode, m in results.items():
-        print(f"{mode:8} {m['recall@1']:6.3f} {m['recall@5']:6.3f} {m['recall@10']:6.3f} {m['mrr']:6.3f} "
+    print(f"\nretrieval · {machine()} · commit {commit()}")
+    print(f"{'set/mode':32} {'n':>4} {'R@1':>6} {'R@5':>6} {'R@10':>6} {'MRR':>6} {'nDCG@10':>8}")
+    for key, m in results.items():
+        n = len(rows[tuple(key.split("/"))])  # type: ignore[arg-type]
+        print(f"{key:32} {n:4d} {m['recall@1']:6.3f} {m['recall@5']:6.3f} {m['recall@10']:6.3f} {m['mrr']:6.3f} "
               f"{m['ndcg@10']:8.3f}")
     if args.show_misses:
         for item, hits in misses:
@@ -73,7 +80,8 @@ def main() -> None:
             print(f"MISS {item['id']} {item['question']}\n   want {want}\n   got  {got}")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"n": len(gold), "machine": machine(), "commit": commit(), "metrics": results},
+    out.write_text(json.dumps({"sets": {k: len(v) for k, v in sets.items()}, "machine": machine(),
+                               "commit": commit(), "metrics": results},
                               ensure_ascii=False, indent=2))
 
 
