@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -54,7 +53,7 @@ def container():
 
 @app.callback()
 def main_options(
-    profile: Annotated[Optional[str], typer.Option(
+    profile: Annotated[str | None, typer.Option(
         "--profile", help="Settings profile: default (embedded), test or production. Env: ONEMAP_PROFILE.")] = None,
 ) -> None:
     """OneMap Copilot. State lives in the workspace folder (ONEMAP_HOME, default ./workspace)."""
@@ -64,9 +63,9 @@ def main_options(
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
-    access: Annotated[Optional[Access], typer.Option(
+    access: Annotated[Access | None, typer.Option(
         help="Access level; the stricter of this and a document's own front matter applies.")] = None,
-    doc_type: Annotated[Optional[DocType], typer.Option("--doc-type", help="Document type; default: inferred.")] = None,
+    doc_type: Annotated[DocType | None, typer.Option("--doc-type", help="Document type; default: inferred.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
 ) -> None:
     """Ingest PDF, DOCX, Markdown, text and HTML documents into the search index.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import platform
 import subprocess
 import sys
@@ -22,12 +24,9 @@ def corpus_dir(arg: str | None) -> Path:
 
 def machine() -> str:
     cpu = ""
-    try:
+    with contextlib.suppress(OSError, StopIteration):
         cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                    if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    import os
 
     return f"{platform.node()} · {os.cpu_count()} cores · {cpu} · Python {platform.python_version()} · {date.today()}"
 

@@ -64,7 +64,7 @@ def main() -> None:
     for mode in ("bm25", "vector", "hybrid"):
         rows[("all", mode)] = [r for name in sets for r in rows[(name, mode)]]
     results = {f"{name}/{mode}": {metric: round(statistics.fmean(col), 3) for metric, col in
-                                  zip(("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10"), zip(*values))}
+                                  zip(("recall@1", "recall@5", "recall@10", "mrr", "ndcg@10"), zip(*values, strict=True), strict=True)}
                for (name, mode), values in rows.items()}
 
     print(f"\nretrieval · {machine()} · commit {commit()}")

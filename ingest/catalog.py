@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from ingest.models import Access, DocType
 
@@ -130,7 +130,7 @@ class Catalog:
 
     def replace_document(self, doc: DocumentRecord, chunks: Sequence[ChunkRecord]) -> None:
         """Make ``chunks`` the document's only chunks, atomically."""
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._transaction() as db:
             db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc.doc_id,))
             db.execute("DELETE FROM documents WHERE doc_id = ?", (doc.doc_id,))

@@ -19,7 +19,7 @@ class Access(StrEnum):
         return _ACCESS_ORDER.index(self)
 
     @classmethod
-    def strictest(cls, *levels: "Access | None") -> "Access":
+    def strictest(cls, *levels: Access | None) -> Access:
         present = [lv for lv in levels if lv is not None]
         return max(present, key=lambda lv: lv.rank) if present else cls.PUBLIC
 

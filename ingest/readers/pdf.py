@@ -15,7 +15,6 @@ extractable text (scanned, blank) raises
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 
 from ingest.errors import CorruptDocumentError, EmptyDocumentError, EncryptedDocumentError, IngestError
