@@ -156,15 +156,15 @@ class IngestService:
         ]
         vectors = self.embedding.get_text_embedding_batch([vector_text(d) for d in drafts])
         self.vectors.add([c.chunk_id for c in chunks], vectors, doc_id=doc_id, content_hash=content_hash,
-                         access=level.value)
+                         access=level)
         self.catalog.replace_document(doc, chunks)
-        self.vectors.delete_stale(doc_id, keep_hash=content_hash)
+        self.vectors.delete_stale(doc_id, keep_hash=content_hash, keep_access=level)
         return IngestOutcome(path, "updated" if old else "added", doc_id, title, version, len(chunks))
 
     def remove(self, doc_id: str) -> bool:
         """Remove a document from the catalog and its vectors from the index."""
         removed = self.catalog.delete_document(doc_id)
-        self.vectors.delete_stale(doc_id, keep_hash=None)
+        self.vectors.delete_stale(doc_id)
         if removed:
             self.lexical.rebuild()
         return removed

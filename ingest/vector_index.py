@@ -1,10 +1,14 @@
 """Chunk vectors in Qdrant through LlamaIndex's ``QdrantVectorStore``.
 
 Embedded Qdrant (local mode, ``path=``) by default; a Qdrant server
-(``url=``) at scale.  Points carry ``doc_id``, ``content_hash`` and
-``access`` in their payload: access is filtered inside the query, and a
-document's stale points (an older version, or the leftovers of a crash) are
-deleted by ``doc_id`` + ``content_hash``.
+(``url=``) at scale.  There is one collection per access level
+(``<collection>_public``, ``_internal``, ``_confidential``): a query runs
+only in the collections the role may read, so access is enforced by where
+the query looks, not by a filter applied afterwards (local-mode Qdrant
+evaluates payload filters point by point in Python, about 100x slower than
+the vector search itself).  Points carry ``doc_id`` and ``content_hash`` so
+a document's stale points (an older version, another access level, or the
+leftovers of a crash) can be deleted.
 """
 
 from __future__ import annotations
@@ -14,16 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.core.vector_stores.types import (
-    FilterOperator,
-    MetadataFilter,
-    MetadataFilters,
-    VectorStoreQuery,
-)
+from llama_index.core.vector_stores.types import VectorStoreQuery
 from llama_index.vector_stores.qdrant import QdrantVectorStore
 from qdrant_client import QdrantClient, models
 
 from assistant.settings import Settings
+from ingest.models import Access
 
 _NAMESPACE = uuid.UUID("6f1c3c58-7b7e-4a47-9d8e-0e3b1a2f9c11")
 
@@ -40,7 +40,7 @@ class VectorHit:
 
 
 class VectorIndex:
-    """Adds, deletes and queries chunk vectors."""
+    """Adds, deletes and queries chunk vectors, one collection per access level."""
 
     def __init__(self, settings: Settings) -> None:
         vs = settings.vector_store
@@ -50,70 +50,66 @@ class VectorIndex:
             self.client = QdrantClient(path=str(path))
         else:
             self.client = QdrantClient(url=vs.url, api_key=vs.api_key or None)
-        self.store = QdrantVectorStore(
-            collection_name=vs.collection,
-            client=self.client,
-            batch_size=256,
-            index_doc_id=vs.mode == "server",  # payload indexes only exist on a Qdrant server
-            payload_indexes=[
-                {"field_name": "access", "field_schema": models.PayloadSchemaType.KEYWORD},
-                {"field_name": "doc_id", "field_schema": models.PayloadSchemaType.KEYWORD},
-            ] if vs.mode == "server" else None,
-        )
+        self.stores = {
+            level: QdrantVectorStore(
+                collection_name=f"{vs.collection}_{level.value}",
+                client=self.client,
+                batch_size=256,
+                index_doc_id=vs.mode == "server",  # payload indexes only exist on a Qdrant server
+            )
+            for level in Access
+        }
 
     def close(self) -> None:
         self.client.close()
 
     def add(self, chunk_ids: Sequence[str], embeddings: Sequence[Sequence[float]], *, doc_id: str,
-            content_hash: str, access: str) -> None:
+            content_hash: str, access: Access) -> None:
         nodes = [
             TextNode(
                 id_=point_id(cid),
                 text="",
                 embedding=list(vec),
-                metadata={"chunk_id": cid, "content_hash": content_hash, "access": access},
+                metadata={"chunk_id": cid, "content_hash": content_hash},
                 # LlamaIndex writes the source document id into the payload as doc_id / ref_doc_id
                 relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc_id)},
             )
             for cid, vec in zip(chunk_ids, embeddings, strict=True)
         ]
         if nodes:
-            self.store.add(nodes)
+            self.stores[access].add(nodes)
 
-    def delete_stale(self, doc_id: str, keep_hash: str | None) -> None:
-        """Delete the document's points, except those of ``keep_hash``."""
-        if not self._exists():
-            return
-        must_not = [] if keep_hash is None else [
-            models.FieldCondition(key="content_hash", match=models.MatchValue(value=keep_hash))
-        ]
-        self.client.delete(
-            collection_name=self.store.collection_name,
-            points_selector=models.FilterSelector(filter=models.Filter(
-                must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))],
-                must_not=must_not,
-            )),
-        )
+    def delete_stale(self, doc_id: str, *, keep_hash: str | None = None, keep_access: Access | None = None) -> None:
+        """Delete the document's points, except those of ``keep_hash`` at ``keep_access``."""
+        for level, store in self.stores.items():
+            if not self.client.collection_exists(store.collection_name):
+                continue
+            keep = keep_hash is not None and level == keep_access
+            must_not = [models.FieldCondition(key="content_hash", match=models.MatchValue(value=keep_hash))] \
+                if keep else []
+            self.client.delete(
+                collection_name=store.collection_name,
+                points_selector=models.FilterSelector(filter=models.Filter(
+                    must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))],
+                    must_not=must_not,
+                )),
+            )
 
-    def query(self, embedding: Sequence[float], *, top_k: int, access: Sequence[str]) -> list[VectorHit]:
-        if not self._exists():
-            return []
-        result = self.store.query(VectorStoreQuery(
-            query_embedding=list(embedding),
-            similarity_top_k=top_k,
-            filters=MetadataFilters(filters=[
-                MetadataFilter(key="access", value=list(access), operator=FilterOperator.IN),
-            ]),
-        ))
-        return [
-            VectorHit(node.metadata["chunk_id"], float(score))
-            for node, score in zip(result.nodes or [], result.similarities or [], strict=True)
-        ]
+    def query(self, embedding: Sequence[float], *, top_k: int, access: Sequence[Access]) -> list[VectorHit]:
+        """Nearest chunks in the collections of the given access levels (cosine, best first)."""
+        hits: list[VectorHit] = []
+        for level in access:
+            store = self.stores[level]
+            if not self.client.collection_exists(store.collection_name):
+                continue
+            result = store.query(VectorStoreQuery(query_embedding=list(embedding), similarity_top_k=top_k))
+            hits.extend(
+                VectorHit(node.metadata["chunk_id"], float(score))
+                for node, score in zip(result.nodes or [], result.similarities or [], strict=True)
+            )
+        hits.sort(key=lambda h: -h.score)
+        return hits[:top_k]
 
     def count(self) -> int:
-        if not self._exists():
-            return 0
-        return self.client.count(self.store.collection_name, exact=True).count
-
-    def _exists(self) -> bool:
-        return self.client.collection_exists(self.store.collection_name)
+        return sum(self.client.count(s.collection_name, exact=True).count
+                   for s in self.stores.values() if self.client.collection_exists(s.collection_name))

@@ -73,7 +73,7 @@ class SearchService:
             weights.append(cfg.lexical_weight)
         if mode in ("hybrid", "vector"):
             vector = self.embedding.get_query_embedding(query)
-            hits_v = self.vectors.query(vector, top_k=cfg.candidates, access=[a.value for a in readable_levels(role)])
+            hits_v = self.vectors.query(vector, top_k=cfg.candidates, access=readable_levels(role))
             rankings.append([h.chunk_id for h in hits_v])
             weights.append(cfg.vector_weight)
         fused = reciprocal_rank_fusion(rankings, k=cfg.rrf_k, weights=weights)

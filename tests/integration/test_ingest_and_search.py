@@ -144,3 +144,15 @@ def test_remove_document(container, tmp_path: Path) -> None:
     assert container.ingest.remove(doc_id)
     assert container.search.search("永久基本农田", k=3).hits == []
     assert container.vectors.count() == 0
+
+
+def test_raising_access_moves_the_vectors_out_of_public_reach(container, tmp_path: Path) -> None:
+    path = write(tmp_path / "示例土地法.md", LAW_V1)
+    _ingest(container, path)
+    public = container.vectors.stores[Access.PUBLIC].collection_name
+    assert container.vectors.client.count(public).count > 0
+    assert _ingest(container, path, access=Access.CONFIDENTIAL).count("updated") == 1
+    assert container.vectors.client.count(public).count == 0
+    for mode in ("vector", "bm25", "hybrid"):
+        assert container.search.search("永久基本农田转为建设用地", k=5, mode=mode).hits == [], mode
+    assert container.search.search("永久基本农田转为建设用地", k=5, role=Role.ADMIN).hits
