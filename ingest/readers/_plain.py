@@ -22,6 +22,17 @@ _TABLE_TAG = re.compile(r"<(/?)table\b[^>]*>", re.IGNORECASE)
 _BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
 
 
+def read_nonempty_bytes(path: Path) -> bytes:
+    """The file's bytes; one-line errors for unreadable and empty files."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(f"cannot read file: {exc.strerror or exc}") from exc
+    if not data.strip():
+        raise EmptyDocumentError("file is empty")
+    return data
+
+
 def read_text_file(path: Path, declared_encoding: Callable[[bytes], str | None] | None = None) -> str:
     """Read and decode a text file; empty or whitespace-only files are rejected.
 
@@ -33,12 +44,7 @@ def read_text_file(path: Path, declared_encoding: Callable[[bytes], str | None] 
     >>> read_text_file(Path("notice.txt"))  # doctest: +SKIP
     '自然资源部关于…'
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IngestError(f"cannot read file: {exc.strerror or exc}") from exc
-    if not data.strip():
-        raise EmptyDocumentError("file is empty")
+    data = read_nonempty_bytes(path)
     declared = declared_encoding(data) if declared_encoding else None
     text = decode_text(data, declared)
     if not text.strip():

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ingest.errors import CorruptDocumentError, EmptyDocumentError, EncryptedDocumentError, IngestError
 from ingest.models import Block, ParsedDocument
+from ingest.readers._plain import read_nonempty_bytes
 
 SUFFIXES = (".pdf",)
 
@@ -54,12 +55,7 @@ def read_pdf(path: Path) -> ParsedDocument:
     >>> doc.blocks[0].page  # doctest: +SKIP
     1
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IngestError(f"cannot read file: {exc.strerror or exc}") from exc
-    if not data.strip():
-        raise EmptyDocumentError("file is empty")
+    data = read_nonempty_bytes(path)
     if b"%PDF-" not in data[:_HEADER_WINDOW]:
         raise CorruptDocumentError("not a PDF file (no %PDF header)")
 
