@@ -14,12 +14,28 @@ HTML tables are accepted too).  Output fonts handle Chinese text:
 
 from __future__ import annotations
 
+import io
+import zipfile
+from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ingest.models import Block
 from ingest.readers._tables import collapse_whitespace, parse_pipe_table
 from ingest.readers.markdown import parse_markdown
+
+_FIXED_TIME = datetime(2000, 1, 1)
+
+
+def _stable_zip(data: bytes) -> bytes:
+    """Rewrite a zip with fixed entry times, in the original order."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
 
 EAST_ASIA_FONT = "SimSun"
 PDF_FONT = "STSong-Light"
@@ -71,7 +87,11 @@ def render_docx(markdown_text: str, path: Path, *, title: str | None = None) -> 
         else:
             document.add_paragraph(collapse_whitespace(block.text))
     path.parent.mkdir(parents=True, exist_ok=True)
-    document.save(str(path))
+    # same input, same bytes: fixed document dates and zip entry times, so re-rendering is a no-op for ingest
+    document.core_properties.created = document.core_properties.modified = _FIXED_TIME
+    buffer = io.BytesIO()
+    document.save(buffer)
+    path.write_bytes(_stable_zip(buffer.getvalue()))
     return path
 
 
@@ -151,6 +171,7 @@ def render_pdf(markdown_text: str, path: Path, *, title: str | None = None) -> P
         bottomMargin=margin,
         title=title or "",
         author="OneMap Copilot",
+        invariant=True,  # no creation date or random id: same input, same bytes
     )
     frame = Frame(margin, margin, A4[0] - 2 * margin, A4[1] - 2 * margin, id="body")
     # page number drawn at page end, so text extraction yields it after the page body

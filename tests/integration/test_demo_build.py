@@ -47,3 +47,9 @@ def test_confidential_demo_report_is_invisible_to_public_and_officers(demo_conta
 def test_master_plan_indicator_table_is_found(demo_container) -> None:
     hits = demo_container.search.search("永久基本农田保护面积 约束性指标 2035年", k=5, role=Role.OFFICER).hits
     assert any(h.doc_title.startswith("示范县国土空间总体规划") and "|" in h.text for h in hits)
+
+
+def test_building_the_demo_again_changes_nothing(demo_container) -> None:
+    revision = demo_container.catalog.revision
+    build_demo(demo_container)
+    assert demo_container.catalog.revision == revision  # rendered PDF/DOCX are byte-identical
