@@ -187,7 +187,13 @@ def demo(
 
 
 def main() -> None:
-    app()
+    from ingest.errors import WorkspaceBusyError
+
+    try:
+        app()
+    except WorkspaceBusyError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

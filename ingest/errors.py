@@ -25,3 +25,7 @@ class EmptyDocumentError(IngestError):
 
 class CorruptDocumentError(IngestError):
     """The file is damaged or not what its extension claims."""
+
+
+class WorkspaceBusyError(RuntimeError):
+    """Another process holds the embedded vector store of this workspace."""

@@ -23,6 +23,7 @@ from llama_index.vector_stores.qdrant import QdrantVectorStore
 from qdrant_client import QdrantClient, models
 
 from assistant.settings import Settings
+from ingest.errors import WorkspaceBusyError
 from ingest.models import Access
 
 _NAMESPACE = uuid.UUID("6f1c3c58-7b7e-4a47-9d8e-0e3b1a2f9c11")
@@ -47,7 +48,15 @@ class VectorIndex:
         if vs.mode == "local":
             path = settings.workspace / vs.path
             path.mkdir(parents=True, exist_ok=True)
-            self.client = QdrantClient(path=str(path))
+            try:
+                self.client = QdrantClient(path=str(path))
+            except RuntimeError as exc:
+                if "already accessed" not in str(exc):
+                    raise
+                raise WorkspaceBusyError(
+                    f"the workspace {settings.workspace} is in use by another onemap process; wait for it to finish, "
+                    "or run Qdrant as a server (ONEMAP__VECTOR_STORE__MODE=server) for concurrent access"
+                ) from None
         else:
             self.client = QdrantClient(url=vs.url, api_key=vs.api_key or None)
         self.stores = {

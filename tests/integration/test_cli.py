@@ -88,3 +88,23 @@ def test_invalid_settings_exit_2(run, monkeypatch: pytest.MonkeyPatch) -> None:
     result = run("search", "x")
     assert result.exit_code == 2
     assert "retrieval.top_k" in result.stderr
+
+
+def test_a_busy_workspace_gives_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    from assistant.container import Container
+    from assistant.settings import load_settings
+
+    monkeypatch.setenv("ONEMAP_HOME", str(tmp_path / "ws"))
+    holder = Container(load_settings("test"))
+    assert holder.vectors.count() == 0  # opening the embedded store takes its lock
+    try:
+        done = subprocess.run([sys.executable, "-c", "from assistant.cli import main; main()", "search", "耕地"],
+                              capture_output=True, text=True, timeout=120)
+    finally:
+        holder.close()
+    assert done.returncode == 1
+    assert "in use by another onemap process" in done.stderr
+    assert "Traceback" not in done.stderr
