@@ -49,10 +49,11 @@ def build_demo(container, *, ingest_docs: bool = True, console: Console | None =
         return f"rendered {len(rendered)} documents into {container.settings.workspace / 'demo'}"
     folders = [DOCUMENTS / level.value for level in Access if (DOCUMENTS / level.value).is_dir()]
     report = container.ingest.ingest(folders)
-    for path, access, dtype in rendered:
-        outcome = container.ingest.ingest_file(path, access=access, doc_type=dtype)
-        report.outcomes.append(outcome)
-    container.lexical.rebuild()
+    rendered_outcomes = [container.ingest.ingest_file(path, access=access, doc_type=dtype)
+                         for path, access, dtype in rendered]
+    report.outcomes.extend(rendered_outcomes)
+    if any(o.status in ("added", "updated") for o in rendered_outcomes):
+        container.lexical.rebuild()
     for o in report.failed:
         console.print(f"{o.path}: {o.error}", markup=False)
     if report.failed:

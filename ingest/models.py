@@ -61,7 +61,9 @@ class ParsedDocument:
     """What a reader returns for one file."""
 
     blocks: list[Block]
-    metadata: dict[str, str] = field(default_factory=dict)  # e.g. front matter: title, version, access, doc_type
+    # explicit front matter (title, version, access, doc_type) decides identity; titles embedded in
+    # PDF/DOCX/HTML files ("Microsoft Word - 文档1.doc") are kept as ``embedded_title`` only
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

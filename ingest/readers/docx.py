@@ -45,7 +45,7 @@ def read_docx(path: Path) -> ParsedDocument:
     Returns
     -------
     ParsedDocument
-        Blocks in document order; ``metadata["title"]`` from the core
+        Blocks in document order; ``metadata["embedded_title"]`` from the core
         properties when set.
 
     Raises
@@ -93,7 +93,7 @@ def read_docx(path: Path) -> ParsedDocument:
         raise CorruptDocumentError(f"damaged .docx file ({type(exc).__name__})") from exc
     if not blocks:
         raise EmptyDocumentError("document contains no text")
-    return ParsedDocument(blocks=blocks, metadata={"title": title} if title else {})
+    return ParsedDocument(blocks=blocks, metadata={"embedded_title": title} if title else {})
 
 
 def _iter_blocks(document: object):  # -> Iterator[Block]

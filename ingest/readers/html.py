@@ -5,7 +5,8 @@
 ``table`` block (its ``<caption>`` a paragraph before it).  ``<br>`` keeps a
 line break inside a block; ``<pre>`` keeps its whitespace.  ``<script>``,
 ``<style>`` and the ``<head>`` are skipped, except that ``<title>`` goes into
-``metadata["title"]``.  Comments are dropped.
+``metadata["embedded_title"]`` (information only: embedded titles are often
+junk, so document identity comes from the file name).  Comments are dropped.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def read_html(path: Path) -> ParsedDocument:
     Returns
     -------
     ParsedDocument
-        Blocks, plus ``metadata["title"]`` from ``<title>`` when present.
+        Blocks, plus ``metadata["embedded_title"]`` from ``<title>`` when present.
 
     Raises
     ------
@@ -72,7 +73,7 @@ def parse_html(text: str) -> ParsedDocument:
     parser.feed(text)
     parser.close()
     parser.flush()
-    metadata = {"title": parser.title} if parser.title else {}
+    metadata = {"embedded_title": parser.title} if parser.title else {}
     return ParsedDocument(blocks=parser.blocks, metadata=metadata)
 
 

@@ -37,7 +37,7 @@ def read_pdf(path: Path) -> ParsedDocument:
     Returns
     -------
     ParsedDocument
-        ``paragraph`` blocks with ``page`` set; ``metadata["title"]`` from
+        ``paragraph`` blocks with ``page`` set; ``metadata["embedded_title"]`` from
         the document information when present.
 
     Raises
@@ -83,7 +83,7 @@ def read_pdf(path: Path) -> ParsedDocument:
         raise CorruptDocumentError(f"damaged PDF ({type(exc).__name__}: {_one_line(exc)})") from exc
     if not blocks:
         raise EmptyDocumentError("no extractable text (scanned PDF? OCR is not supported)")
-    return ParsedDocument(blocks=blocks, metadata={"title": title} if title else {})
+    return ParsedDocument(blocks=blocks, metadata={"embedded_title": title} if title else {})
 
 
 def _decrypt_with_empty_password(reader: object) -> None:

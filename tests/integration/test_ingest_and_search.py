@@ -156,3 +156,13 @@ def test_raising_access_moves_the_vectors_out_of_public_reach(container, tmp_pat
     for mode in ("vector", "bm25", "hybrid"):
         assert container.search.search("永久基本农田转为建设用地", k=5, mode=mode).hits == [], mode
     assert container.search.search("永久基本农田转为建设用地", k=5, role=Role.ADMIN).hits
+
+
+def test_junk_title_embedded_in_a_pdf_does_not_rename_the_document(container, tmp_path: Path) -> None:
+    from ingest.render import render_pdf
+
+    pdf = render_pdf("第一条 出让地块的容积率不大于2.8。", tmp_path / "示例规划条件(2024-01-01).pdf",
+                     title="Microsoft Word - 文档1.doc")
+    _ingest(container, pdf)
+    doc = container.catalog.documents()[0]
+    assert (doc.title, doc.version) == ("示例规划条件", "2024-01-01")

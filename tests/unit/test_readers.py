@@ -203,7 +203,7 @@ def test_html_headings_paragraphs_table_and_title(tmp_path: Path) -> None:
 </table>
 </body></html>"""
     doc = read_document(write(tmp_path / "notice.HTM", html))
-    assert doc.metadata == {"title": "某市规划公告"}
+    assert doc.metadata == {"embedded_title": "某市规划公告"}
     assert [(b.kind, b.level, b.text) for b in doc.blocks] == [
         ("heading", 2, "第二章 国土空间格局"),
         ("paragraph", 0, "第十条 构建“一核两带”空间格局。"),
@@ -226,7 +226,7 @@ def test_docx_round_trip(tmp_path: Path) -> None:
     path = render_docx(PLAN_MARKDOWN, tmp_path / "plan.docx", title="某市国土空间总体规划")
     doc = read_document(path)
 
-    assert doc.metadata == {"title": "某市国土空间总体规划"}
+    assert doc.metadata == {"embedded_title": "某市国土空间总体规划"}
     assert [(b.kind, b.level, b.text) for b in doc.blocks if b.kind != "table"] == [
         ("heading", 1, "某市国土空间总体规划"),  # Title style
         ("heading", 1, "第一章 总则"),
@@ -305,7 +305,7 @@ def test_pdf_round_trip_chinese_text_and_pages(tmp_path: Path) -> None:
     path = render_pdf(PLAN_MARKDOWN + "\n" + filler, tmp_path / "plan.pdf", title="某市国土空间总体规划")
     doc = read_document(path)
 
-    assert doc.metadata == {"title": "某市国土空间总体规划"}
+    assert doc.metadata == {"embedded_title": "某市国土空间总体规划"}
     assert all(b.kind == "paragraph" for b in doc.blocks)
     pages = [b.page for b in doc.blocks]
     assert pages[0] == 1 and pages == sorted(pages) and max(pages) >= 2
