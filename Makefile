@@ -30,6 +30,8 @@ demo: install
 	@echo "Demo county 示范县 is ingested into ./workspace. Try:"
 	@echo "  $(ONEMAP) search '永久基本农田保护面积是多少' --role officer"
 	@echo "  $(ONEMAP) search '容积率上限' -k 3 --json"
+	@echo "  $(ONEMAP) check demo/projects/P-003.json      # FAR and height over the parcel's conditions"
+	@echo "  $(ONEMAP) layers qc"
 	@echo "  $(ONEMAP) ingest $(SHARED)/corpus      # the national law and policy corpus"
 	@echo "(the HTTP server and chat page come with a later release)"
 

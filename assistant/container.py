@@ -53,7 +53,27 @@ class Container:
     def search(self) -> SearchService:
         return SearchService(self.settings.retrieval, self.catalog, self.vectors, self.lexical, self.embedding)
 
+    @cached_property
+    def layer_backend(self):
+        from spatial.service import build_backend
+
+        return build_backend(self.settings)
+
+    @cached_property
+    def layers(self):
+        from spatial.service import LayerService
+
+        return LayerService(self.layer_backend, self.settings.spatial)
+
+    @cached_property
+    def checks(self):
+        from spatial.service import build_checks
+
+        return build_checks(self.layer_backend, self.settings.spatial)
+
     def close(self) -> None:
+        if "layer_backend" in self.__dict__:
+            self.layer_backend.close()
         if "vectors" in self.__dict__:
             self.vectors.close()
         if "catalog" in self.__dict__:

@@ -71,6 +71,21 @@ class RetrievalSettings(_Section):
     expand_query: bool = Field(True, description="Expand colloquial terms with the planning lexicon.")
 
 
+class SpatialSettings(_Section):
+    backend: Literal["memory", "postgis"] = Field(
+        "memory", description="memory: layers in the workspace (SQLite) queried with shapely STRtree; "
+        "postgis: layers in PostGIS at postgis_dsn.")
+    layers_path: str = Field("layers.sqlite", description="Layer store of the memory backend, relative to the workspace.")
+    postgis_dsn: str = Field("", description="libpq connection string when backend is 'postgis', "
+                             "e.g. postgresql://onemap@127.0.0.1:5432/onemap.")
+    postgis_schema: str = Field("onemap", description="PostgreSQL schema holding the layer tables.")
+    rules_file: str = Field("", description="YAML file overriding the default rule tables (spatial/data/rules.yaml).")
+    sliver_tolerance_m2: float = Field(1.0, ge=0, description="Overlaps smaller than this pass with a warning.")
+    far_rounding: Literal["exact", "round_half_up", "round_half_even"] = Field(
+        "exact", description="How a declared FAR is compared with its limits: exactly, or after rounding to far_decimals.")
+    far_decimals: int = Field(2, ge=0, le=6, description="Decimals used by the FAR rounding policy.")
+
+
 class Settings(_Section):
     profile: str = Field("default", description="Name of the active profile.")
     workspace: Path = Field(Path("workspace"), description="Folder holding all state (ONEMAP_HOME).")
@@ -78,6 +93,7 @@ class Settings(_Section):
     vector_store: VectorStoreSettings = VectorStoreSettings()
     ingest: IngestSettings = IngestSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    spatial: SpatialSettings = SpatialSettings()
 
     @field_validator("workspace")
     @classmethod

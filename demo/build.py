@@ -41,9 +41,31 @@ def render_documents(target: Path) -> list[tuple[Path, Access, DocType | None]]:
     return rendered
 
 
+def import_layers(container) -> int:
+    """Import the demo layers (county outline excepted) unless the same file is already loaded."""
+    from spatial.kinds import LayerKind
+
+    loaded = {info.kind: info.sha256 for info in container.layers.list()}
+    changed = 0
+    for kind in LayerKind:
+        path = LAYERS / f"{kind.value}.geojson"
+        if loaded.get(kind) == _sha256(path):
+            continue
+        container.layers.import_file(kind, path, Access.PUBLIC)
+        changed += 1
+    return changed
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def build_demo(container, *, ingest_docs: bool = True, console: Console | None = None) -> str:
-    """Render the demo documents into the workspace and ingest them; return a summary line."""
+    """Render the demo documents, ingest them and import the demo layers; return a summary line."""
     console = console or Console(stderr=True)
+    import_layers(container)
     rendered = render_documents(container.settings.workspace / "demo")
     if not ingest_docs:
         return f"rendered {len(rendered)} documents into {container.settings.workspace / 'demo'}"
@@ -62,7 +84,8 @@ def build_demo(container, *, ingest_docs: bool = True, console: Console | None =
     by_access = {level.value: sum(1 for d in docs if d.access is level) for level in Access}
     return (f"demo county 示范县: {len(docs)} documents indexed "
             f"({', '.join(f'{n} {level}' for level, n in by_access.items())}), "
-            f"{sum(d.n_chunks for d in docs)} chunks; layers in {LAYERS}, projects in {PROJECTS}")
+            f"{sum(d.n_chunks for d in docs)} chunks; {len(container.layers.list())} layers imported; "
+            f"projects to check in {PROJECTS}")
 
 
 def _strip_front_matter(text: str) -> str:
