@@ -13,6 +13,7 @@ centimetres).
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import zipfile
@@ -26,7 +27,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from spatial import crs as crs_mod
-from spatial.errors import GeometryError, LayerFormatError, MissingAttributeError, SpatialError
+from spatial.errors import CRSError, GeometryError, LayerFormatError, MissingAttributeError, SpatialError
 from spatial.kinds import LayerKind
 
 GEOJSON_SUFFIXES = (".geojson", ".json")
@@ -95,6 +96,9 @@ def read_layer(kind: LayerKind | str, path: Path | str, *, layer_name: str | Non
         raise
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ... with GDAL's message
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if type(exc).__name__ == "CRSError":  # pyogrio.errors.CRSError: e.g. a .prj PROJ cannot parse
+            raise CRSError(f"{path}: unknown CRS in the file ({first}); give an EPSG code such as "
+                           "EPSG:4490 (CGCS2000 lon/lat) or EPSG:4548") from None
         raise LayerFormatError(f"{path}: cannot read as {SUPPORTED}: {first}") from None
     names = _restore_dbf_names(kind, [str(n) for n in meta["fields"]])
     missing = [a for a in kind.required if a not in names]
@@ -181,7 +185,15 @@ def _gdal_source(path: Path, layer_name: str | None) -> tuple[str, str | None]:
             raise LayerFormatError(f"{path}: the .zip must hold exactly one .shp (found {len(inner)})")
         return f"/vsizip/{path.resolve()}/{inner[0]}", None
     if suffix in GEOJSON_SUFFIXES:
-        return str(path), (None if _geojson_declares_crs(path) else f"EPSG:{crs_mod.STORAGE_EPSG}")
+        if not _geojson_declares_crs(path):
+            return str(path), f"EPSG:{crs_mod.STORAGE_EPSG}"
+        declared = _geojson_crs_name(path)
+        if declared is not None:  # GDAL reads an unknown crs member as WGS 84 without a word; refuse it
+            try:
+                crs_mod.parse_crs(declared)
+            except CRSError as exc:
+                raise CRSError(f"{path.name}: {exc}") from None
+        return str(path), declared
     if suffix in (".shp", ".gpkg"):
         return str(path), None
     raise LayerFormatError(f"{path}: unsupported file type {suffix or '(none)'}; give {SUPPORTED}")
@@ -216,6 +228,28 @@ def _geojson_declares_crs(path: Path) -> bool:
     if crs_at is None:
         return False
     return feats_at is None or crs_at.start() < feats_at.start()
+
+
+def _geojson_crs_name(path: Path) -> str | None:
+    """The CRS a GeoJSON's ``crs`` member names (``name`` or legacy ``EPSG`` type), or None."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16).decode("utf-8", "replace")
+    found = re.search(r'"crs"\s*:\s*\{', head)
+    if found is None:
+        return None
+    try:
+        member, _ = json.JSONDecoder().raw_decode(head, found.end() - 1)
+    except ValueError:
+        return None
+    props = member.get("properties") if isinstance(member, dict) else None
+    if not isinstance(props, dict):
+        return None
+    kind = str(member.get("type", "")).lower()
+    if kind == "name" and props.get("name"):
+        return str(props["name"])
+    if kind == "epsg" and props.get("code") is not None:
+        return f"EPSG:{props['code']}"
+    return None
 
 
 def _require_polygons(path: Path, geoms: np.ndarray) -> None:
