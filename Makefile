@@ -6,8 +6,10 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip --disable-pip-version-check
 ONEMAP := $(VENV)/bin/onemap
 SHARED ?= ../shared
+POSTGIS_CONTROL := /usr/share/postgresql/15/extension/postgis.control
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || command -v sudo)
 
-.PHONY: demo test bench lint install install-test clean
+.PHONY: demo test bench lint install install-test postgis clean
 
 $(VENV)/.base: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,10 +37,16 @@ demo: install
 	@echo "  $(ONEMAP) ingest $(SHARED)/corpus      # the national law and policy corpus"
 	@echo "(the HTTP server and chat page come with a later release)"
 
-test: install-test
-	$(VENV)/bin/pytest -q
+# The backend contract tests start a throwaway PostgreSQL 15 + PostGIS cluster (tests/postgis_cluster.py).
+postgis:
+	test -f $(POSTGIS_CONTROL) || { $(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15-postgis-3; }
 
-bench: install
+test: install-test postgis
+	ONEMAP_REQUIRE_POSTGIS=1 $(VENV)/bin/pytest -q
+
+bench: install postgis
+	$(PY) bench/spatial.py
 	$(PY) bench/retrieval.py
 	$(PY) bench/ingest_speed.py
 	$(PY) bench/search_latency.py

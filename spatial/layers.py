@@ -378,9 +378,12 @@ def layer_from_geometries(kind: LayerKind, geoms: list[BaseGeometry] | np.ndarra
     if len(arr) != len(attrs):
         raise GeometryError("geometries and attributes differ in length")
     arr, invalid = repair(arr)
-    rows = [dict(a) for a in attrs]
+    rows = [{k: _plain(v) for k, v in a.items()} for a in attrs]
     for row in rows:
         if "land_use" in row:
             row["land_use"] = normalise_code(row["land_use"])
+        for key in ("parcel_id", "unit_id"):
+            if row.get(key) is not None:
+                row[key] = _id_text(row[key])
     return Layer(kind=kind, fids=_feature_ids(kind, rows), attrs=rows, geoms=arr, areas=areas_m2(arr),
                  invalid=invalid, source=source)

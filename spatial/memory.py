@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,6 +54,18 @@ class _Loaded:
     stamp: str
     layer: Layer
     tree: shapely.STRtree
+    by_attr: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+
+    def index(self, attr: str) -> dict[str, list[int]]:
+        """Feature positions by the text of ``attr`` (built once per attribute)."""
+        if attr not in self.by_attr:
+            idx: dict[str, list[int]] = {}
+            for i, a in enumerate(self.layer.attrs):
+                value = a.get(attr)
+                if value is not None:
+                    idx.setdefault(str(value), []).append(i)
+            self.by_attr[attr] = idx
+        return self.by_attr[attr]
 
 
 class MemoryBackend:
@@ -97,9 +109,13 @@ class MemoryBackend:
     def remove(self, kind: LayerKind) -> bool:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("DELETE FROM features WHERE kind = ?", (kind.value,))
-            cur = self._db.execute("DELETE FROM layers WHERE kind = ?", (kind.value,))
-            self._db.execute("COMMIT")
+            try:
+                self._db.execute("DELETE FROM features WHERE kind = ?", (kind.value,))
+                cur = self._db.execute("DELETE FROM layers WHERE kind = ?", (kind.value,))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
             self._cache.pop(kind, None)
         return cur.rowcount > 0
 
@@ -116,6 +132,7 @@ class MemoryBackend:
         return self._info_row(row) if row else None
 
     def load(self, kind: LayerKind) -> Layer | None:
+        """The cached layer itself: callers must treat it as read-only."""
         loaded = self._loaded(kind)
         return loaded.layer if loaded else None
 
@@ -134,18 +151,19 @@ class MemoryBackend:
         keep = areas > 0
         overlaps = tuple(Overlap(layer.fids[i], layer.attrs[i], float(layer.areas[i]), float(a))
                          for i, a in zip(idx[keep], areas[keep], strict=True))
-        # The union matters only where features of one kind overlap each other.
-        covered = float(areas[keep].sum()) if len(overlaps) <= 1 else float(shapely.union_all(projected[keep]).area)
+        # The union matters only where features of one kind overlap each other. It is taken in lon/lat, where
+        # the parts are valid (a projected part can self-intersect), then projected: PostGIS does the same.
+        covered = (float(areas[keep].sum()) if len(overlaps) <= 1 else
+                   crs_mod.area_m2(shapely.union_all(parts[keep]), area_crs))
         return KindOverlap(kind, overlaps, covered)
 
     def features_where(self, kind: LayerKind, attr: str, values: list[str]) -> list[Feature]:
         loaded = self._loaded(kind)
         if loaded is None:
             return []
-        wanted = {str(v) for v in values}
-        layer = loaded.layer
-        return [layer.feature(i) for i, a in enumerate(layer.attrs)
-                if a.get(attr) is not None and str(a.get(attr)) in wanted]
+        index = loaded.index(attr)
+        positions = sorted({i for v in values for i in index.get(str(v), ())})
+        return [loaded.layer.feature(i) for i in positions]
 
     def close(self) -> None:
         with self._lock:
