@@ -55,6 +55,9 @@ CREATE TABLE IF NOT EXISTS features (
     PRIMARY KEY (kind, seq)  -- also the index on kind
 );
 CREATE INDEX IF NOT EXISTS features_geom_gist ON features USING gist (geom);
+-- features_where() looks parcels and units up by these (the attribute name is inlined so the index applies).
+CREATE INDEX IF NOT EXISTS features_unit_id ON features (kind, (attrs ->> 'unit_id'));
+CREATE INDEX IF NOT EXISTS features_parcel_id ON features (kind, (attrs ->> 'parcel_id'));
 """
 _LAYER_COLUMNS = "kind, access, features, invalid, source, source_crs, sha256, imported_at, minx, miny, maxx, maxy, area_m2"
 _UPSERT_LAYER = (f"INSERT INTO layers ({_LAYER_COLUMNS}, attr_keys) VALUES "
@@ -73,8 +76,7 @@ ORDER BY 1
 _WHERE = f"""
 SELECT -1, NULL::text, attr_keys, NULL::bytea, NULL::float8, NULL::text FROM layers WHERE kind = %(kind)s
 UNION ALL SELECT {_FEATURE_COLUMNS} FROM features
-WHERE kind = %(kind)s AND jsonb_typeof(attrs -> %(attr)s) <> 'null'
-  AND (jsonb_typeof(attrs -> %(attr)s) <> 'string' OR attrs ->> %(attr)s = ANY(%(values)s))
+WHERE kind = %(kind)s AND attrs ->> {{attr}} = ANY(%(values)s)
 ORDER BY 1
 """
 # Per-feature rows in import order, then one row with the attribute order and the covered area.
@@ -198,7 +200,10 @@ class PostGISBackend:
     def features_where(self, kind: LayerKind, attr: str, values: list[str]) -> list[Feature]:
         wanted = [str(v) for v in values]
         with self._cursor() as cur:
-            rows = cur.execute(_WHERE, {"kind": kind.value, "attr": attr, "values": wanted}).fetchall()
+            query = sql.SQL(_WHERE).format(attr=sql.Literal(attr))
+            # jsonb prints booleans as true/false where Python's str() gives True/False; rows are re-filtered below.
+            sql_values = wanted + [v.lower() for v in wanted if v in ("True", "False")]
+            rows = cur.execute(query, {"kind": kind.value, "values": sql_values}).fetchall()
         if not rows:
             return []
         keys, wanted_set = rows[0][2], set(wanted)
