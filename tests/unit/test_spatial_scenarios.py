@@ -304,3 +304,10 @@ def test_verdict_json_follows_the_contract(backend):
                 "message"} <= set(c)
         assert set(c["rule"]) >= {"id", "text", "source"} and set(c["rule"]["source"]) >= {"doc_title", "locator"}
         assert c["message"]
+
+
+def test_scenario_26_a_2020_trial_code_in_the_application_is_warned(backend):
+    v = run(backend, project("T", box(2200, 2500, 2300, 2600), land_use="0204", land_use_name="其他园地"))
+    assert any("2020" in w and "0205" in w for w in v.warnings)
+    assert not any("2020" in w for w in run(backend, project("T", box(2200, 2500, 2300, 2600), land_use="0204",
+                                                                   land_use_name="油料园地")).warnings)
