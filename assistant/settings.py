@@ -86,6 +86,20 @@ class SpatialSettings(_Section):
     far_decimals: int = Field(2, ge=0, le=6, description="Decimals used by the FAR rounding policy.")
 
 
+class GraphSettings(_Section):
+    mode: Literal["embedded", "neo4j"] = Field(
+        "embedded", description="embedded: ArcadeDB started on loopback with its Bolt endpoint, data in the "
+        "workspace; neo4j: a Neo4j server at uri.")
+    path: str = Field("graph", description="ArcadeDB data folder (embedded mode), relative to the workspace.")
+    database: str = Field("onemap", description="Database name (ArcadeDB database or Neo4j database).")
+    uri: str = Field("", description="Bolt URI in neo4j mode, e.g. bolt://neo4j:7687.")
+    user: str = Field("neo4j", description="User for neo4j mode (embedded mode uses root on loopback).")
+    password: str = Field("", description="Password for neo4j mode.")
+    bolt_port: int = Field(0, ge=0, le=65535, description="Loopback Bolt port of the embedded server; 0 = a free port.")
+    startup_timeout_s: float = Field(60, gt=0, description="Seconds to wait for the embedded server to accept Bolt.")
+    query_timeout_s: float = Field(30, gt=0, description="Seconds a Cypher query may run.")
+
+
 class Settings(_Section):
     profile: str = Field("default", description="Name of the active profile.")
     workspace: Path = Field(Path("workspace"), description="Folder holding all state (ONEMAP_HOME).")
@@ -94,6 +108,7 @@ class Settings(_Section):
     ingest: IngestSettings = IngestSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     spatial: SpatialSettings = SpatialSettings()
+    graph: GraphSettings = GraphSettings()
 
     @field_validator("workspace")
     @classmethod

@@ -218,20 +218,23 @@ class UnitSpec:
     function: str
     ring: tuple[tuple[float, float], ...]  # local frame
     gfa_cap_m2: int
+    land_quota_ha: float  # share of the 中心城区片区's 城乡建设用地规模 allocated to the unit (约束性)
 
 
 # fmt: off
 UNITS = (
     UnitSpec("SF-01", "老城综合服务单元", "行政办公、商业服务与生活居住",
-             ((0, 900), (1000, 900), (1000, 1600), (0, 1600)), 1_150_000),
+             ((0, 900), (1000, 900), (1000, 1600), (0, 1600)), 1_150_000, 60.0),
     UnitSpec("SF-02", "县城南片区居住单元", "生活居住与社区服务",
-             ((0, 0), (1000, 0), (1000, 900), (0, 900)), 1_550_000),
+             ((0, 0), (1000, 0), (1000, 900), (0, 900)), 1_550_000, 75.0),
     UnitSpec("SF-03", "东部产业与商务单元", "一类工业、物流仓储与商务办公",
-             ((1000, 0), (1800, 0), (1800, 1600), (1000, 1600), (1000, 900)), 2_200_000),
+             ((1000, 0), (1800, 0), (1800, 1600), (1000, 1600), (1000, 900)), 2_200_000, 95.0),
 )
 # fmt: on
 # SF-02 is deliberately over-allocated: its parcels' area x FAR caps add up to about 2.3 %
 # more than gfa_cap_m2 (scenario 24, unit-level balance). The other units stay below.
+# SF-03's parcels (101.84 ha of construction land) break its 95 ha share of the county's
+# 城乡建设用地规模 passed down through the 中心城区片区: the chain-breach example of the graph.
 OVER_CAP_UNIT = "SF-02"
 
 
@@ -497,7 +500,8 @@ def build(boundary_path: Path) -> tuple[Frames, Layers, dict]:
     for u in UNITS:
         units.append(
             (
-                {"unit_id": u.unit_id, "name": u.name, "gfa_cap_m2": u.gfa_cap_m2},
+                {"unit_id": u.unit_id, "name": u.name, "gfa_cap_m2": u.gfa_cap_m2,
+                 "land_quota_ha": u.land_quota_ha},
                 frames.to_geo(town_to_gk(Polygon(u.ring))),
             )
         )
@@ -1041,9 +1045,11 @@ def unit_table(stats: dict) -> str:
     for u in UNITS:
         s = stats["units"][u.unit_id]
         rows.append(
-            (u.unit_id, u.name, u.function, fmt_num(s["area_m2"] / 1e4, 2), str(s["parcels"]), str(u.gfa_cap_m2))
+            (u.unit_id, u.name, u.function, fmt_num(s["area_m2"] / 1e4, 2), str(s["parcels"]), str(u.gfa_cap_m2),
+             fmt_num(u.land_quota_ha, 2))
         )
-    return pipe_table(("单元编号", "单元名称", "主导功能", "单元面积(ha)", "地块数量", "建筑总量上限(m²)"), rows)
+    return pipe_table(("单元编号", "单元名称", "主导功能", "单元面积(ha)", "地块数量", "建筑总量上限(m²)",
+                       "城乡建设用地规模(ha)"), rows)
 
 
 def indicator_table(stats: dict) -> str:

@@ -150,6 +150,12 @@ class Catalog:
             cur = db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
         return cur.rowcount > 0
 
+    def chunks_of(self, doc_id: str) -> list[ChunkRecord]:
+        """The chunks of one document in reading order."""
+        rows = self._db.execute("SELECT * FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,)).fetchall()
+        return [ChunkRecord(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], r[6], tuple(r[7].split()))
+                for r in rows]
+
     def all_chunks(self) -> list[tuple[str, str, tuple[str, ...]]]:
         """(chunk_id, access, tokens) of every chunk, in a stable order, for the lexical index."""
         rows = self._db.execute(

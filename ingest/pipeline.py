@@ -90,6 +90,40 @@ def lexical_text(title: str, heading_path: Sequence[str], draft: ChunkDraft) -> 
     return f"{' '.join([title, *heading_path])}\n{vector_text(draft)}"
 
 
+def parse_file(path: Path, settings: IngestSettings, *, access: Access | None = None,
+               doc_type: DocType | None = None) -> tuple[DocumentRecord, list[ChunkDraft]]:
+    """Read and chunk one file: its catalog record (n_chunks unset) and its chunk drafts.
+
+    Shared by ingest and by the knowledge-graph builder, which needs clauses but no vectors.
+
+    Raises
+    ------
+    IngestError
+        Missing, unsupported, too large, unreadable or empty file.
+    """
+    if not path.exists():
+        raise IngestError("no such file")
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise UnsupportedFormatError(
+            f"unsupported format {path.suffix or '(none)'}; supported: {' '.join(sorted(SUPPORTED_SUFFIXES))}")
+    if path.stat().st_size > settings.max_file_mb * 1024 * 1024:
+        raise IngestError(f"file is larger than ingest.max_file_mb = {settings.max_file_mb} MB")
+    data = path.read_bytes()
+    parsed = read_document(path)
+    meta = parsed.metadata
+    title, version = split_title_version(path.stem)
+    title, version = meta.get("title", title), meta.get("version", version)
+    dtype = doc_type or _enum(DocType, meta.get("doc_type"), "doc_type") or infer_doc_type(title, path)
+    level = Access.strictest(access, _enum(Access, meta.get("access"), "access"))
+    drafts = chunk_blocks(parsed.blocks, dtype, max_chars=settings.max_chunk_chars)
+    if not drafts:
+        raise IngestError("no text to index after chunking")
+    content_hash = hashlib.sha256(data).hexdigest()
+    doc = DocumentRecord(doc_id_for(title, version), title, version, dtype, level, jurisdiction_of(title), str(path),
+                         content_hash)
+    return doc, drafts
+
+
 class IngestService:
     def __init__(self, settings: IngestSettings, catalog: Catalog, vectors: VectorIndex, lexical: LexicalIndex,
                  embedding: BaseEmbedding) -> None:
@@ -124,31 +158,13 @@ class IngestService:
             return IngestOutcome(path, "failed", error=exc.strerror or str(exc))
 
     def _ingest_file(self, path: Path, access: Access | None, doc_type: DocType | None) -> IngestOutcome:
-        if not path.exists():
-            raise IngestError("no such file")
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            raise UnsupportedFormatError(
-                f"unsupported format {path.suffix or '(none)'}; supported: {' '.join(sorted(SUPPORTED_SUFFIXES))}")
-        if path.stat().st_size > self.settings.max_file_mb * 1024 * 1024:
-            raise IngestError(f"file is larger than ingest.max_file_mb = {self.settings.max_file_mb} MB")
-        data = path.read_bytes()
-        parsed = read_document(path)
-        meta = parsed.metadata
-        title, version = split_title_version(path.stem)
-        title, version = meta.get("title", title), meta.get("version", version)
-        dtype = doc_type or _enum(DocType, meta.get("doc_type"), "doc_type") or infer_doc_type(title, path)
-        level = Access.strictest(access, _enum(Access, meta.get("access"), "access"))
-        content_hash = hashlib.sha256(data).hexdigest()
-        doc_id = doc_id_for(title, version)
-
+        doc, drafts = parse_file(path, self.settings, access=access, doc_type=doc_type)
+        doc_id, title, version, content_hash, level, dtype = (doc.doc_id, doc.title, doc.version, doc.content_hash,
+                                                              doc.access, doc.doc_type)
         old = self.catalog.document(doc_id)
         if old and (old.content_hash, old.access, old.doc_type) == (content_hash, level, dtype):
             return IngestOutcome(path, "unchanged", doc_id, title, version, old.n_chunks)
 
-        drafts = chunk_blocks(parsed.blocks, dtype, max_chars=self.settings.max_chunk_chars)
-        if not drafts:
-            raise IngestError("no text to index after chunking")
-        doc = DocumentRecord(doc_id, title, version, dtype, level, jurisdiction_of(title), str(path), content_hash)
         chunks = [
             ChunkRecord(f"{doc_id}:{content_hash[:12]}:{i}", doc_id, i, d.locator, d.heading_path, d.kind, d.text,
                         tuple(tokenize(lexical_text(title, d.heading_path, d))))
