@@ -1,0 +1,1 @@
+"""Builders that turn ingested documents into knowledge-graph material (rules, links)."""
