@@ -26,6 +26,10 @@ documents_app = typer.Typer(help="List and remove ingested documents.", no_args_
 app.add_typer(documents_app, name="documents")
 settings_app = typer.Typer(help="Show the effective settings.", no_args_is_help=True)
 app.add_typer(settings_app, name="settings")
+graph_app = typer.Typer(
+    help="The knowledge graph of documents, clauses, land-use classes, zones, indicators and rules (Cypher over Bolt).",
+    no_args_is_help=True)
+app.add_typer(graph_app, name="graph")
 layers_app = typer.Typer(
     help="Import, list and quality-check the layers of the one map (三条控制线, 规划分区, 控规地块, 管理单元).",
     no_args_is_help=True)
@@ -305,6 +309,172 @@ def check(
         out.print(f"      {r.message}", markup=False, highlight=False)
     for w in verdict.warnings:
         out.print(f"  [yellow]warning[/yellow] {w}", markup=True, highlight=False)
+
+
+def _graph_call(fn):
+    """Run ``fn(container)``; graph errors become one line and exit 2 (bad input) or 1 (server)."""
+    from knowledge_graph.errors import GraphError, GraphQueryError, ReadOnlyViolation
+
+    c = container()
+    try:
+        return fn(c)
+    except (GraphQueryError, ReadOnlyViolation) as exc:
+        raise fail(str(exc)) from None
+    except GraphError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    finally:
+        c.close()
+
+
+def _print_model(model, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(model.model_dump_json(indent=2) + "\n")
+    else:
+        out.print_json(model.model_dump_json())
+
+
+@graph_app.command("build")
+def graph_build(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Extra documents or folders read straight from disk (chunked, not embedded), e.g. ../shared/corpus.")]
+    = None,
+    demo: Annotated[bool, typer.Option("--demo/--no-demo", help="Add the demo county's zones and indicators.")] = True,
+    clear: Annotated[bool, typer.Option("--clear", help="Delete the graph first.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON report.")] = False,
+) -> None:
+    """Build the graph from the ingested documents (and PATHS): clauses, rules with their clauses,
+    the 用地用海 classes, and the demo plan's zones and indicator chain. Idempotent (MERGE on ids)."""
+    def run(c):
+        with err.status("building the knowledge graph…", spinner="dots") as status:
+            return c.graph.build(paths=paths or [], demo=demo, clear=clear,
+                                 progress=lambda what, n: status.update(f"writing {what}: {n}"))
+
+    report = _graph_call(run)
+    for path, error in report.failed:
+        err.print(f"{path}: {error}", markup=False, highlight=False, soft_wrap=True)
+    if as_json:
+        out.print_json(data=report.to_json())
+        return
+    out.print(f"{report.documents} documents, {report.clauses} clauses, {report.rules} rules; "
+              f"written in {report.seconds['total']:.1f} s")
+
+
+@graph_app.command("stats")
+def graph_stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Counts per label and per relationship type."""
+    counts = _graph_call(lambda c: c.graph.stats())
+    if as_json:
+        out.print_json(data=counts)
+        return
+    table = Table("label / relationship", "count")
+    for group in ("labels", "relationships"):
+        for name, n in sorted(counts[group].items()):
+            table.add_row(name, str(n))
+    out.print(table)
+
+
+@graph_app.command("rules")
+def graph_rules(
+    applies_to: Annotated[str, typer.Option("--applies-to", help="A control line (永久基本农田, 生态保护红线, "
+                                            "城镇开发边界) or a 用地用海 code or name (070102, 二类城镇住宅用地).")],
+    role: Annotated[Role, typer.Option(help="Whose view.")] = Role.PUBLIC,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="Most rules to list.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Rules that apply to a control line or a land-use class, each with its clause."""
+    result = _graph_call(lambda c: c.graph.rules(applies_to, role=role, limit=limit))
+    if not result.resolved:
+        raise fail(f"{applies_to!r} is neither a control line nor a 用地用海 class")
+    if as_json:
+        _print_model(result, True)
+        return
+    for r in result.rules:
+        out.print(f"[bold]{r.modality}[/bold] {r.text[:90]}", highlight=False)
+        out.print(f"   [dim]《{r.source.doc_title}》{r.source.locator} · {r.authority or '—'} · {r.rule_id}[/dim]",
+                  highlight=False)
+    out.print(f"{len(result.rules)} rules")
+
+
+@graph_app.command("authority")
+def graph_authority(
+    question: Annotated[str, typer.Argument(help="The action, e.g. 永久基本农田转为建设用地.")],
+    role: Annotated[Role, typer.Option(help="Whose view.")] = Role.PUBLIC,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Who approves an action, with the clauses that say so."""
+    result = _graph_call(lambda c: c.graph.authority(question, role=role))
+    if as_json:
+        _print_model(result, True)
+        return
+    if not result.authority:
+        out.print("no rule in the graph names an authority for this (is the corpus in the graph?)")
+        return
+    out.print(f"[bold]{result.authority}[/bold]")
+    for r in result.candidates:
+        out.print(f"   《{r.source.doc_title}》{r.source.locator}: {r.text[:80]}", highlight=False)
+
+
+@graph_app.command("chain")
+def graph_chain(
+    zone: Annotated[str, typer.Option("--zone", help="Zone id: county:示范县, district:中心城区片区, SF-03, SF-03-01.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The indicator transmission chain (规划传导) of a zone, up and down, with breaches of 约束性 caps."""
+    result = _graph_call(lambda c: c.graph.chain(zone))
+    if not result.chains:
+        raise fail(f"no indicators are allocated to zone {zone!r} (try: onemap graph chain --zone SF-03)")
+    if as_json:
+        _print_model(result, True)
+        return
+    for ch in result.chains:
+        path = " → ".join(f"{n.zone_id} {n.target if n.target is not None else n.current:g}"
+                          for n in [*ch.up, ch.node] if (n.target if n.target is not None else n.current) is not None)
+        out.print(f"[bold]{ch.name}[/bold] ({ch.node.unit}): {path}; {len(ch.down)} below", highlight=False)
+    for b in result.breaches:
+        out.print(f"  [bold red]breach[/bold red] {b}", highlight=False)
+
+
+@graph_app.command("balance")
+def graph_balance(
+    unit: Annotated[str, typer.Option("--unit", help="Management unit id, e.g. SF-02.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Unit balance: Σ parcels' planned GFA (far_max × area) against the unit's cap."""
+    result = _graph_call(lambda c: c.graph.unit_balance(unit))
+    if not result.parcels and result.cap_m2 is None:
+        raise fail(f"no management unit {unit!r} in the graph")
+    if as_json:
+        _print_model(result, True)
+        return
+    verdict = "within the cap" if result.within_cap else "OVER the cap" if result.within_cap is False else "no cap"
+    out.print(f"{unit}: {result.planned_gfa_m2:,.0f} m² planned over {len(result.parcels)} parcels, cap "
+              f"{result.cap_m2 or 0:,.0f} m²: {verdict}")
+
+
+@graph_app.command("clause")
+def graph_clause(
+    clause_id: Annotated[str, typer.Argument(help="Clause id: DOC_ID#第四十四条.")],
+    role: Annotated[Role, typer.Option(help="Whose view.")] = Role.PUBLIC,
+) -> None:
+    """The neighbourhood of a clause: rules derived from it, what they apply to, indicators and zones."""
+    result = _graph_call(lambda c: c.graph.neighbourhood(clause_id, role=role))
+    if result is None:
+        raise fail(f"no clause {clause_id!r} visible to role {role.value}")
+    _print_model(result, True)
+
+
+@graph_app.command("cypher")
+def graph_cypher(
+    query: Annotated[str, typer.Argument(help="A Cypher query.")],
+    write: Annotated[bool, typer.Option("--write", help="Allow writes (CREATE, MERGE, SET, DELETE ...).")] = False,
+    role: Annotated[Role, typer.Option(help="Only admin may run raw Cypher.")] = Role.ADMIN,
+) -> None:
+    """Run raw Cypher (admin). Read-only unless --write: a write sent without it is refused."""
+    if role is not Role.ADMIN:
+        raise fail("raw Cypher is for the admin role only")
+    rows = _graph_call(lambda c: c.graph_store.write(query) if write else c.graph_store.read(query))
+    out.print_json(data=rows, default=str)
 
 
 @settings_app.command("show")

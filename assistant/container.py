@@ -71,7 +71,21 @@ class Container:
 
         return build_checks(self.layer_backend, self.settings.spatial)
 
+    @cached_property
+    def graph_store(self):
+        from knowledge_graph.store import GraphStore
+
+        return GraphStore.from_settings(self.settings)
+
+    @cached_property
+    def graph(self):
+        from knowledge_graph.service import GraphService
+
+        return GraphService(self.graph_store, self.settings, self.catalog)
+
     def close(self) -> None:
+        if "graph_store" in self.__dict__:
+            self.graph_store.close()
         if "layer_backend" in self.__dict__:
             self.layer_backend.close()
         if "vectors" in self.__dict__:

@@ -176,7 +176,8 @@ def authority_for(db: Reader, question: str, levels: Sequence[str], limit: int =
     """Who approves an action, e.g. "永久基本农田转为建设用地" → 国务院, with the clauses that say so.
 
     Candidates are rules with an authority whose subject occurs in the question; they are ranked by how
-    much of their action and condition the question shares (character bigrams), approval rules first.
+    much of the question their subject, action and condition cover (character bigrams), approval rules
+    and national texts first.
     """
     rows = db.read(f"MATCH (r:Rule) WHERE r.authority <> '' AND r.subject <> '' AND $q CONTAINS r.subject "
                    f"AND r.access IN $levels OPTIONAL MATCH (r)-[:DERIVED_FROM]->(c:Clause) "
@@ -185,9 +186,11 @@ def authority_for(db: Reader, question: str, levels: Sequence[str], limit: int =
     q = _bigrams(question)
 
     def score(row: dict[str, Any]) -> float:
-        action = _bigrams((row.get("action") or "") + (row.get("condition") or ""))
-        overlap = len(action & q) / max(len(action), 1)
-        return overlap + 0.3 * (row.get("modality") == "审批") + 0.1 * len(row.get("subject") or "") / 10
+        said = _bigrams((row.get("subject") or "") + (row.get("action") or "") + (row.get("condition") or ""))
+        coverage = len(said & q) / max(len(q), 1)  # how much of the question the rule speaks to
+        in_text = len(_bigrams(row.get("text") or "") & q) / max(len(q), 1)  # ... or its sentence does
+        local = any(w in (row.get("doc_title") or "") for w in ("省", "市", "县", "自治区"))
+        return coverage + 0.5 * in_text + 0.2 * (row.get("modality") == "审批") + 0.05 * (not local)
 
     ranked = sorted(rows, key=score, reverse=True)[:limit]
     hits = [_hit(r) for r in ranked]
@@ -249,9 +252,12 @@ def chain(db: Reader, zone_id: str, max_depth: int = 4) -> ChainResult:
             ups[start].insert(0, cur)
     # down (and the siblings of every upper node, to sum each level)
     kids: dict[str, list[str]] = {}
+    expanded: set[str] = set()
     frontier = list(nodes)
-    for _ in range(max_depth):
-        rows = _children(db, [f for f in frontier if f not in kids])
+    for _ in range(max_depth + 1):
+        todo = [f for f in frontier if f not in expanded]
+        expanded.update(todo)
+        rows = _children(db, todo)
         frontier = []
         for r in rows:
             n = _node(r)
@@ -261,8 +267,6 @@ def chain(db: Reader, zone_id: str, max_depth: int = 4) -> ChainResult:
             if r.get("complete"):
                 complete.add(n.indicator_id)
             frontier.append(n.indicator_id)
-        for f in list(nodes):
-            kids.setdefault(f, kids.get(f, []))
     breaches: list[str] = []
     for n in nodes.values():
         n.children = sorted(kids.get(n.indicator_id, []))
