@@ -112,7 +112,7 @@ class Neighbourhood(BaseModel):
 
 _RULE_FIELDS = ("r.rule_id AS rule_id, r.modality AS modality, r.subject AS subject, r.action AS action, "
                 "r.condition AS condition, r.authority AS authority, r.threshold AS threshold, r.unit AS unit, "
-                "r.text AS text, r.doc_title AS doc_title, r.locator AS locator")
+                "r.text AS text, r.doc_title AS doc_title, r.locator AS locator, r.clause_id AS clause_id")
 
 
 def _hit(row: dict[str, Any], via: str = "") -> RuleHit:
@@ -150,16 +150,15 @@ def rules_for(db: Reader, target: str, levels: Sequence[str], limit: int = 200) 
     """Rules that APPLY_TO a control line or a land-use class (and its ancestors)."""
     zones, codes = resolve_target(target)
     rows: list[dict[str, Any]] = []
+    params = {"levels": list(levels), "limit": limit}
     if zones:
-        rows += db.read(f"MATCH (r:Rule)-[:APPLIES_TO]->(t:Zone) WHERE t.zone_id IN $ids AND r.access IN $levels "
-                        f"OPTIONAL MATCH (r)-[:DERIVED_FROM]->(c:Clause) "
-                        f"RETURN {_RULE_FIELDS}, c.clause_id AS clause_id, t.name AS via LIMIT $limit",
-                        {"ids": zones, "levels": list(levels), "limit": limit})
+        rows += db.read(f"UNWIND $ids AS id MATCH (t:Zone {{zone_id: id}})<-[:APPLIES_TO]-(r:Rule) "
+                        f"WHERE r.access IN $levels RETURN {_RULE_FIELDS}, t.name AS via LIMIT $limit",
+                        {**params, "ids": zones})
     if codes:
-        rows += db.read(f"MATCH (r:Rule)-[:APPLIES_TO]->(t:LandUseClass) WHERE t.code IN $ids AND r.access IN $levels "
-                        f"OPTIONAL MATCH (r)-[:DERIVED_FROM]->(c:Clause) "
-                        f"RETURN {_RULE_FIELDS}, c.clause_id AS clause_id, t.code AS via LIMIT $limit",
-                        {"ids": codes, "levels": list(levels), "limit": limit})
+        rows += db.read(f"UNWIND $ids AS id MATCH (t:LandUseClass {{code: id}})<-[:APPLIES_TO]-(r:Rule) "
+                        f"WHERE r.access IN $levels RETURN {_RULE_FIELDS}, t.code AS via LIMIT $limit",
+                        {**params, "ids": codes})
     seen: dict[str, RuleHit] = {}
     for row in rows:
         seen.setdefault(row["rule_id"], _hit(row, via=str(row.get("via") or "")))
@@ -172,6 +171,21 @@ def _bigrams(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
+def subjects_in(question: str) -> list[str]:
+    """Rule subjects (the extractor's terms, control lines, land-use class names) that occur in ``question``.
+
+    Examples
+    --------
+    >>> {"永久基本农田", "建设用地"} <= set(subjects_in("永久基本农田转为建设用地"))
+    True
+    """
+    from knowledge_graph.builders.rule_extractor import SUBJECT_TERMS
+
+    terms = list(SUBJECT_TERMS) + list(CONTROL_LINES.values()) + [c.name for c in landuse.all_classes()]
+    found = {t for t in terms if t and t in question}
+    return sorted(found, key=lambda t: (-len(t), t))
+
+
 def authority_for(db: Reader, question: str, levels: Sequence[str], limit: int = 5) -> AuthorityResult:
     """Who approves an action, e.g. "永久基本农田转为建设用地" → 国务院, with the clauses that say so.
 
@@ -179,10 +193,12 @@ def authority_for(db: Reader, question: str, levels: Sequence[str], limit: int =
     much of the question their subject, action and condition cover (character bigrams), approval rules
     and national texts first.
     """
-    rows = db.read(f"MATCH (r:Rule) WHERE r.authority <> '' AND r.subject <> '' AND $q CONTAINS r.subject "
-                   f"AND r.access IN $levels OPTIONAL MATCH (r)-[:DERIVED_FROM]->(c:Clause) "
-                   f"RETURN {_RULE_FIELDS}, c.clause_id AS clause_id LIMIT 500",
-                   {"q": question, "levels": list(levels)})
+    subjects = subjects_in(question)
+    if not subjects:
+        return AuthorityResult(question=question, authority=None, candidates=[])
+    rows = db.read(f"UNWIND $subjects AS s MATCH (r:Rule {{subject: s}}) WHERE r.authority <> '' "
+                   f"AND r.access IN $levels RETURN {_RULE_FIELDS} LIMIT 1000",
+                   {"subjects": subjects, "levels": list(levels)})
     q = _bigrams(question)
 
     def score(row: dict[str, Any]) -> float:
@@ -208,65 +224,36 @@ def _node(row: dict[str, Any]) -> ChainNode:
                      bound=row.get("bound") or "max", target=row.get("target"), current=row.get("current"))
 
 
-def _children(db: Reader, ids: list[str]) -> list[dict[str, Any]]:
-    if not ids:
-        return []
-    return db.read(f"MATCH (p:Indicator)-[:TRANSMITS_TO]->(i:Indicator) WHERE p.indicator_id IN $ids "
-                   f"RETURN p.indicator_id AS parent, {_IND}", {"ids": ids})
-
-
-def _parents(db: Reader, ids: list[str]) -> list[dict[str, Any]]:
-    if not ids:
-        return []
-    return db.read(f"MATCH (i:Indicator)-[:TRANSMITS_TO]->(c:Indicator) WHERE c.indicator_id IN $ids "
-                   f"RETURN c.indicator_id AS child, {_IND}", {"ids": ids})
-
-
 def chain(db: Reader, zone_id: str, max_depth: int = 4) -> ChainResult:
     """The transmission chain of every indicator allocated to ``zone_id``: up to the county, down to parcels.
 
     Each node carries its target, its current value and the sum of its children; ``breaches`` names
     where a lower level breaks an upper level's 约束性 cap (or floor).
     """
-    own = db.read(f"MATCH (i:Indicator)-[:ALLOCATED_TO]->(z:Zone {{zone_id: $z}}) RETURN {_IND}", {"z": zone_id})
-    nodes: dict[str, ChainNode] = {r["indicator_id"]: _node(r) for r in own}
-    complete = {r["indicator_id"] for r in own if r.get("complete")}
-    # up
-    frontier = list(nodes)
-    ups: dict[str, list[str]] = {i: [] for i in nodes}
-    child_of: dict[str, str] = {}
-    for _ in range(max_depth):
-        rows = _parents(db, frontier)
-        frontier = []
-        for r in rows:
-            n = _node(r)
-            nodes.setdefault(n.indicator_id, n)
-            child_of[r["child"]] = n.indicator_id
-            if r.get("complete"):
-                complete.add(n.indicator_id)
-            frontier.append(n.indicator_id)
-    for start in ups:
-        cur = start
-        while cur in child_of:
-            cur = child_of[cur]
-            ups[start].insert(0, cur)
-    # down (and the siblings of every upper node, to sum each level)
+    own = db.read(f"MATCH (z:Zone {{zone_id: $z}})<-[:ALLOCATED_TO]-(i:Indicator) RETURN {_IND}", {"z": zone_id})
+    names = sorted({r["name"] for r in own})
+    # A chain links indicators of one name: fetch them all and their links in two round trips.
+    every = db.read(f"UNWIND $names AS nm MATCH (i:Indicator {{name: nm}}) RETURN {_IND}", {"names": names})
+    links = db.read("UNWIND $names AS nm MATCH (p:Indicator {name: nm})-[:TRANSMITS_TO]->(c:Indicator) "
+                    "RETURN p.indicator_id AS parent, c.indicator_id AS child", {"names": names})
+    nodes: dict[str, ChainNode] = {r["indicator_id"]: _node(r) for r in every + own}
+    complete = {r["indicator_id"] for r in every + own if r.get("complete")}
+    parent_of = {row["child"]: row["parent"] for row in links}
     kids: dict[str, list[str]] = {}
-    expanded: set[str] = set()
-    frontier = list(nodes)
-    for _ in range(max_depth + 1):
-        todo = [f for f in frontier if f not in expanded]
-        expanded.update(todo)
-        rows = _children(db, todo)
-        frontier = []
-        for r in rows:
-            n = _node(r)
-            nodes.setdefault(n.indicator_id, n)
-            nodes[n.indicator_id].parent = r["parent"]
-            kids.setdefault(r["parent"], []).append(n.indicator_id)
-            if r.get("complete"):
-                complete.add(n.indicator_id)
-            frontier.append(n.indicator_id)
+    for row in links:
+        kids.setdefault(row["parent"], []).append(row["child"])
+    for child, parent in parent_of.items():
+        if child in nodes:
+            nodes[child].parent = parent
+    ups: dict[str, list[str]] = {}
+    for r in own:
+        path, cur = [], r["indicator_id"]
+        for _ in range(max_depth):
+            if cur not in parent_of:
+                break
+            cur = parent_of[cur]
+            path.insert(0, cur)
+        ups[r["indicator_id"]] = path
     breaches: list[str] = []
     for n in nodes.values():
         n.children = sorted(kids.get(n.indicator_id, []))
@@ -335,16 +322,16 @@ def neighbourhood(db: Reader, clause_id: str, levels: Sequence[str]) -> Neighbou
     For graph-expanded retrieval: a hit on a clause brings the structured facts around it. None when the
     clause does not exist or the caller may not read it.
     """
-    found = db.read("MATCH (c:Clause {clause_id: $c}) WHERE c.access IN $levels RETURN c.doc_title AS doc_title, "
-                    "c.locator AS locator, c.text AS text", {"c": clause_id, "levels": list(levels)})
-    if not found:
+    found = db.read("MATCH (c:Clause {clause_id: $c}) RETURN c.doc_title AS doc_title, c.locator AS locator, "
+                    "c.text AS text, c.access AS access", {"c": clause_id})
+    if not found or found[0].get("access") not in levels:
         return None
-    rules = db.read(f"MATCH (r:Rule)-[:DERIVED_FROM]->(c:Clause {{clause_id: $c}}) RETURN {_RULE_FIELDS}, "
-                    f"c.clause_id AS clause_id", {"c": clause_id})
-    targets = db.read("MATCH (r:Rule)-[:DERIVED_FROM]->(c:Clause {clause_id: $c}) MATCH (r)-[:APPLIES_TO]->(t) "
+    rules = db.read(f"MATCH (c:Clause {{clause_id: $c}})<-[:DERIVED_FROM]-(r:Rule) RETURN {_RULE_FIELDS}",
+                    {"c": clause_id})
+    targets = db.read("MATCH (c:Clause {clause_id: $c})<-[:DERIVED_FROM]-(r:Rule)-[:APPLIES_TO]->(t) "
                       "RETURN r.rule_id AS rule_id, t.code AS code, t.zone_id AS zone_id, t.name AS name",
-                      {"c": clause_id})
-    inds = db.read("MATCH (i:Indicator)-[:DERIVED_FROM]->(c:Clause {clause_id: $c}) "
+                      {"c": clause_id}) if rules else []
+    inds = db.read("MATCH (c:Clause {clause_id: $c})<-[:DERIVED_FROM]-(i:Indicator) "
                    "OPTIONAL MATCH (i)-[:ALLOCATED_TO]->(z:Zone) RETURN i.indicator_id AS indicator_id, "
                    "i.name AS name, i.target AS target, i.unit AS unit, z.zone_id AS zone_id, z.name AS zone_name, "
                    "z.kind AS zone_kind", {"c": clause_id})

@@ -103,3 +103,8 @@ def merge_edges_cypher(rel: str, start_label: str, end_label: str) -> str:
 def constraints() -> list[tuple[str, str]]:
     """(label, key) pairs to make unique/indexed."""
     return list(KEYS.items())
+
+
+def indexes() -> list[tuple[str, str]]:
+    """(label, property) pairs queries look up by, besides the keys."""
+    return [("Rule", "subject"), ("Indicator", "name"), ("Clause", "locator")]

@@ -15,14 +15,14 @@ from knowledge_graph.builders.documents import SourceDocument, document_graph, f
 from knowledge_graph.builders.landuse import landuse_graph
 from knowledge_graph.builders.plan import demo_sources, plan_graph
 from knowledge_graph.builders.rules import engine_rules_graph, extracted_rules_graph
-from knowledge_graph.schema import KEYS, GraphData, constraints, merge_edges_cypher, merge_nodes_cypher
+from knowledge_graph.schema import KEYS, GraphData, constraints, indexes, merge_edges_cypher, merge_nodes_cypher
 
 
 class Store(Protocol):
     def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
     def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
     def write_batch(self, cypher: str, rows: list[dict[str, Any]], batch_size: int = 500) -> int: ...
-    def ensure_schema(self, constraints: list[tuple[str, str]]) -> None: ...
+    def ensure_schema(self, constraints: list[tuple[str, str]], indexes: list[tuple[str, str]] = ...) -> None: ...
     def clear(self) -> None: ...
     def counts(self) -> dict[str, dict[str, int]]: ...
 
@@ -102,7 +102,7 @@ class GraphService:
         t2 = time.perf_counter()
         if clear:
             self.store.clear()
-        self.store.ensure_schema(constraints())
+        self.store.ensure_schema(constraints(), indexes=indexes())
         report.written = {"rows": write_graph(self.store, data, progress=progress)}
         report.seconds["write"] = time.perf_counter() - t2
         report.seconds["total"] = time.perf_counter() - t0
@@ -116,7 +116,7 @@ class GraphService:
     def stats(self) -> dict[str, dict[str, int]]:
         return self.store.counts()
 
-    def rules(self, target: str, role: Role = Role.PUBLIC, limit: int = 200) -> queries.RulesResult:
+    def rules(self, target: str, role: Role = Role.PUBLIC, limit: int = 50) -> queries.RulesResult:
         return queries.rules_for(self.store, target, _levels(role), limit)
 
     def authority(self, question: str, role: Role = Role.PUBLIC) -> queries.AuthorityResult:

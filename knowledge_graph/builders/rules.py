@@ -45,7 +45,8 @@ def extracted_rules_graph(docs: Sequence[SourceDocument], extractor: RuleExtract
                 g.node("Rule", {"rule_id": rid, "modality": r.modality, "subject": r.subject, "action": r.action,
                                 "condition": r.condition, "authority": r.authority, "threshold": r.threshold,
                                 "unit": r.unit, "text": r.text, "access": d.record.access.value,
-                                "doc_title": d.record.title, "locator": clause.locator, "source": "extracted"})
+                                "doc_title": d.record.title, "locator": clause.locator, "source": "extracted",
+                                "clause_id": clause.clause_id})
                 g.edge("DERIVED_FROM", "Rule", rid, "Clause", clause.clause_id)
                 for code in r.landuse_codes:
                     g.edge("APPLIES_TO", "Rule", rid, "LandUseClass", code)
@@ -81,7 +82,8 @@ def engine_rules_graph(rules: RuleSet, docs: Sequence[SourceDocument]) -> GraphD
         g.node("Rule", {"rule_id": rid, "modality": modality, "subject": CONTROL_LINES.get(line or "", ""),
                         "action": "", "condition": "", "authority": authority, "threshold": None, "unit": "",
                         "text": rule.text, "access": found[1] if found else "public", "doc_title": rule.source.doc_title,
-                        "locator": rule.source.locator, "source": "engine", "confidence": rule.confidence})
+                        "locator": rule.source.locator, "source": "engine", "confidence": rule.confidence,
+                        "clause_id": found[0] if found else None})
         if found:
             g.edge("DERIVED_FROM", "Rule", rid, "Clause", found[0])
         if line:
