@@ -28,12 +28,15 @@ install-test: $(VENV)/.full
 
 demo: install
 	$(ONEMAP) demo
+	$(ONEMAP) graph build
 	@echo
 	@echo "Demo county 示范县 is ingested into ./workspace. Try:"
 	@echo "  $(ONEMAP) search '永久基本农田保护面积是多少' --role officer"
 	@echo "  $(ONEMAP) search '容积率上限' -k 3 --json"
 	@echo "  $(ONEMAP) check demo/projects/P-003.json      # FAR and height over the parcel's conditions"
 	@echo "  $(ONEMAP) layers qc"
+	@echo "  $(ONEMAP) graph chain --zone SF-03                  # 规划传导: a unit over its share of the county cap"
+	@echo "  $(ONEMAP) graph authority 永久基本农田转为建设用地"
 	@echo "  $(ONEMAP) ingest $(SHARED)/corpus      # the national law and policy corpus"
 	@echo "(the HTTP server and chat page come with a later release)"
 
