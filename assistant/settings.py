@@ -141,10 +141,10 @@ def load_settings(
         raise SettingsError(f"unknown profile {name!r}; choose one of {', '.join(PROFILES)}")
     data = _read_profile("default", env)
     if name != "default":
-        data = _merge(data, _read_profile(name, env))
-    data = _merge(data, _env_overrides(env))
+        data = deep_merge(data, _read_profile(name, env))
+    data = deep_merge(data, _env_overrides(env))
     if overrides:
-        data = _merge(data, dict(overrides))
+        data = deep_merge(data, dict(overrides))
     data["profile"] = name
     if env.get("ONEMAP_HOME"):
         data["workspace"] = env["ONEMAP_HOME"]
@@ -193,11 +193,12 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
     return tree
 
 
-def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """``top`` merged over ``base``: nested mappings merge, anything else replaces."""
     out = dict(base)
     for key, value in top.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+            out[key] = deep_merge(out[key], value)
         else:
             out[key] = value
     return out

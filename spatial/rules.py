@@ -23,6 +23,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from assistant.settings import deep_merge
 from spatial.errors import RulesError
 
 
@@ -138,7 +139,7 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
             raise RulesError(f"rules file {p} is not valid YAML: {str(exc).splitlines()[0]}") from None
         if not isinstance(override, dict):
             raise RulesError(f"rules file {p} must be a mapping of tables")
-        data = _merge(data, override)
+        data = deep_merge(data, override)
     try:
         rules = RuleSet.model_validate(data)
     except ValidationError as exc:
@@ -150,12 +151,3 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
         raise RulesError(f"rules: missing rule(s) {', '.join(missing)}")
     return rules
 
-
-def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
