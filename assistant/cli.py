@@ -176,6 +176,22 @@ KIND_HELP = ("Layer kind: ecological_protection_redline, permanent_basic_farmlan
 STATUS_STYLE = {"pass": "green", "conditional": "yellow", "unknown": "dim", "fail": "bold red"}
 
 
+def _spatial_call(fn):
+    """Run ``fn(container)``: bad input or rules → one line and exit 2; an unreachable backend → exit 1."""
+    from spatial.errors import BackendError, SpatialError
+
+    c = container()
+    try:
+        return fn(c)
+    except BackendError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    except SpatialError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        c.close()
+
+
 @layers_app.command("import")
 def layers_import(
     kind: Annotated[str, typer.Argument(help=KIND_HELP, show_default=False)],
@@ -186,16 +202,11 @@ def layers_import(
 ) -> None:
     """Import a layer file, replacing that kind's layer. The CRS comes from the file;
     a GeoJSON without one is CGCS2000 lon/lat (EPSG:4490)."""
-    from spatial.errors import SpatialError
-
-    c = container()
-    try:
+    def run(c):
         with err.status(f"importing {file.name} as {kind}…", spinner="dots"):
-            info = c.layers.import_file(kind, file, access, layer_name=layer)
-    except SpatialError as exc:
-        c.close()
-        raise fail(str(exc)) from None
-    c.close()
+            return c.layers.import_file(kind, file, access, layer_name=layer)
+
+    info = _spatial_call(run)
     if as_json:
         out.print_json(data=info.to_json())
         return
@@ -207,9 +218,7 @@ def layers_import(
 @layers_app.command("list")
 def layers_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List the imported layers."""
-    c = container()
-    infos = c.layers.list()
-    c.close()
+    infos = _spatial_call(lambda c: c.layers.list())
     if as_json:
         out.print_json(data=[i.to_json() for i in infos])
         return
@@ -232,9 +241,7 @@ def layers_remove(kind: Annotated[str, typer.Argument(help=KIND_HELP, show_defau
         k = LayerKind.parse(kind)
     except SpatialError as exc:
         raise fail(str(exc)) from None
-    c = container()
-    removed = c.layer_backend.remove(k)
-    c.close()
+    removed = _spatial_call(lambda c: c.layer_backend.remove(k))
     if not removed:
         raise fail(f"no {k.value} layer is imported")
     out.print(f"removed {k.value}")
@@ -249,10 +256,11 @@ def layers_qc(
     development boundary, missing or out-of-range attributes, duplicate ids, 2020-trial land-use codes."""
     from spatial.qc import run_qc
 
-    c = container()
-    with err.status("checking layers…", spinner="dots"):
-        report = run_qc(c.layer_backend, sliver_tolerance_m2=c.settings.spatial.sliver_tolerance_m2)
-    c.close()
+    def run(c):
+        with err.status("checking layers…", spinner="dots"):
+            return run_qc(c.layer_backend, sliver_tolerance_m2=c.settings.spatial.sliver_tolerance_m2)
+
+    report = _spatial_call(run)
     if as_json:
         out.print_json(data=report.to_json())
     else:
@@ -280,7 +288,7 @@ def check(
     """Check a project against the three control lines, the regulatory plan and its unit's floor-area cap.
 
     Every status comes from a computation and names its rule and clause. The exit
-    code is 0 whatever the verdict; 2 for bad input.
+    code is 0 whatever the verdict; 2 for bad input; 1 when the layer backend is unreachable.
     """
     from spatial.errors import SpatialError
     from spatial.project import load_project
@@ -289,13 +297,7 @@ def check(
         parsed = load_project(project)
     except SpatialError as exc:
         raise fail(str(exc)) from None
-    c = container()
-    try:
-        verdict = c.checks.check(parsed, role=role)
-    except SpatialError as exc:
-        c.close()
-        raise fail(str(exc)) from None
-    c.close()
+    verdict = _spatial_call(lambda c: c.checks.check(parsed, role=role))
     if as_json:
         sys.stdout.write(verdict.model_dump_json(indent=2) + "\n")
         return

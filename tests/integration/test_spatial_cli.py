@@ -179,3 +179,12 @@ def test_layers_qc_reports_json(run, imported):
     report = json.loads(result.stdout)
     assert "issues" in report
     assert not [i for i in report["issues"] if i["severity"] == "error"]
+
+
+def test_unreachable_postgis_is_one_line_and_exit_1(run, monkeypatch):
+    monkeypatch.setenv("ONEMAP__SPATIAL__BACKEND", "postgis")
+    monkeypatch.setenv("ONEMAP__SPATIAL__POSTGIS_DSN", "postgresql://onemap@127.0.0.1:1/onemap")
+    for args in (["layers", "list"], ["check", str(DEMO / "projects" / "P-001.json")]):
+        result = run(*args)
+        lines = result.output.strip().splitlines()
+        assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("error:"), result.output
