@@ -32,7 +32,7 @@ class BuildReport:
     documents: int = 0
     clauses: int = 0
     rules: int = 0
-    written: dict[str, dict[str, int]] = field(default_factory=dict)
+    written: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     failed: list[tuple[str, str]] = field(default_factory=list)
 
@@ -103,7 +103,7 @@ class GraphService:
         if clear:
             self.store.clear()
         self.store.ensure_schema(constraints(), indexes=indexes())
-        report.written = {"rows": write_graph(self.store, data, progress=progress)}
+        report.written = write_graph(self.store, data, progress=progress)
         report.seconds["write"] = time.perf_counter() - t2
         report.seconds["total"] = time.perf_counter() - t0
         report.documents = len(docs)

@@ -29,7 +29,22 @@ LAND_QUOTA = "城乡建设用地规模"
 GFA = "建筑总量"
 _MIN_WORDS = ("保有量", "保护面积", "红线面积", "湿地面积", "覆盖率", "森林")
 _UNIT_IN_HEADER = re.compile(r"^(?P<name>[^()（）]+)[(（](?P<unit>[^)）]+)[)）]$")
-_FACTORS = {("ha", "平方公里"): 0.01, ("公顷", "平方公里"): 0.01, ("m²", "平方公里"): 1e-6, ("平方米", "平方公里"): 1e-6}
+_M2_PER_UNIT = {"平方公里": 1e6, "km²": 1e6, "公顷": 1e4, "ha": 1e4, "亩": 10000 / 15, "平方米": 1.0, "m²": 1.0}
+
+
+def convert_area(value: float, unit: str, to: str) -> float:
+    """An area from one unit to another (平方公里, 公顷/ha, 亩, 平方米/m²).
+
+    Examples
+    --------
+    >>> convert_area(95, "ha", "平方公里"), convert_area(15, "亩", "公顷")
+    (0.95, 1.0)
+    """
+    try:
+        return round(value * _M2_PER_UNIT[unit] / _M2_PER_UNIT[to], 6)
+    except KeyError as exc:
+        raise ValueError(f"cannot convert an area from {unit!r} to {to!r}: unknown unit {exc.args[0]!r}; "
+                         f"known: {', '.join(_M2_PER_UNIT)}") from None
 
 
 def bound_of(name: str) -> str:
@@ -194,7 +209,7 @@ def _units_and_parcels(g: GraphData, src: PlanSources, districts: dict[str, str]
             _indicator(g, f"{uid}:{GFA}", GFA, "m²", "unit", cap, None, uid, "约束性", "max", src.year, clause)
         if quota_ha is not None:
             ind_id = f"{uid}:{LAND_QUOTA}"
-            _indicator(g, ind_id, LAND_QUOTA, quota_unit, "unit", round(quota_ha * _FACTORS[("ha", quota_unit)], 6), None,
+            _indicator(g, ind_id, LAND_QUOTA, quota_unit, "unit", convert_area(quota_ha, "ha", quota_unit), None,
                        uid, "约束性", "max", src.year, clause)
             seat_name = next((n for n, z in districts.items() if z == seat), None)
             if seat_name:
@@ -213,7 +228,7 @@ def _units_and_parcels(g: GraphData, src: PlanSources, districts: dict[str, str]
                        None, parent=f"{uid}:{GFA}")
         if uid:
             _indicator(g, f"{f.fid}:{LAND_QUOTA}", LAND_QUOTA, quota_unit, "parcel", None,
-                       round(f.area_m2 * _FACTORS[("m²", quota_unit)], 6), f.fid, "约束性", "max", src.year, None,
+                       convert_area(f.area_m2, "m²", quota_unit), f.fid, "约束性", "max", src.year, None,
                        parent=f"{uid}:{LAND_QUOTA}")
 
 
