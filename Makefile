@@ -9,7 +9,11 @@ SHARED ?= ../shared
 POSTGIS_CONTROL := /usr/share/postgresql/15/extension/postgis.control
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || command -v sudo)
 
-.PHONY: demo test bench lint install install-test postgis clean
+# llama-cpp-python compiles from source (about 4 min on 2 cores) and crashes on the first decode in
+# these VMs unless AMX is off. No pip cache: a cached wheel might have been built with other flags.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF
+
+.PHONY: demo test bench lint install install-test llm postgis clean
 
 $(VENV)/.base: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,12 +27,18 @@ $(VENV)/.full: $(VENV)/.base
 	$(PIP) install -q -c constraints.txt -e '.[dev,sentence-transformers]'
 	touch $@
 
+$(VENV)/.llm: $(VENV)/.base
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -q --no-cache-dir -c constraints.txt -e '.[llm]'
+	touch $@
+
 install: $(VENV)/.base
 install-test: $(VENV)/.full
+llm: $(VENV)/.llm
 
-demo: install
+demo: install llm
 	$(ONEMAP) demo
 	$(ONEMAP) graph build
+	$(ONEMAP) model fetch
 	@echo
 	@echo "Demo county 示范县 is ingested into ./workspace. Try:"
 	@echo "  $(ONEMAP) search '永久基本农田保护面积是多少' --role officer"
@@ -38,15 +48,18 @@ demo: install
 	@echo "  $(ONEMAP) graph chain --zone SF-03                  # 规划传导: a unit over its share of the county cap"
 	@echo "  $(ONEMAP) graph authority 永久基本农田转为建设用地"
 	@echo "  $(ONEMAP) ingest $(SHARED)/corpus      # the national law and policy corpus"
-	@echo "(the HTTP server and chat page come with a later release)"
+	@echo "  $(ONEMAP) ask '城镇开发边界调整由谁审批？'          # a cited answer (in another terminal)"
+	@echo "  $(ONEMAP) ask 'P-003项目是否符合规划？' --role officer  # the check tools answer, the model explains"
+	@echo "(the HTTP server and chat page come with a later release; Ctrl-C stops the model server)"
+	$(ONEMAP) serve
 
 # The backend contract tests start a throwaway PostgreSQL 15 + PostGIS cluster (tests/postgis_cluster.py).
 postgis:
 	test -f $(POSTGIS_CONTROL) || { $(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15-postgis-3; }
 
-test: install-test postgis
-	ONEMAP_REQUIRE_POSTGIS=1 $(VENV)/bin/pytest -q
+test: install-test llm postgis
+	ONEMAP_REQUIRE_POSTGIS=1 ONEMAP_REQUIRE_LLM=1 $(VENV)/bin/pytest -q
 
 bench: install postgis
 	$(PY) bench/spatial.py

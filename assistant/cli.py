@@ -502,6 +502,9 @@ def demo(
     out.print(summary)
 
 
+import assistant.cli_qa  # noqa: E402,F401  (registers ask, serve and model on this app)
+
+
 def main() -> None:
     from ingest.errors import WorkspaceBusyError
 

@@ -83,7 +83,28 @@ class Container:
 
         return GraphService(self.graph_store, self.settings, self.catalog)
 
+    @cached_property
+    def llm(self):
+        from assistant.llm.component import LLMComponent
+
+        return LLMComponent(self.settings)
+
+    @cached_property
+    def toolbox(self):
+        from assistant.qa.tools import Toolbox
+
+        return Toolbox(self)
+
+    @cached_property
+    def qa(self):
+        from assistant.qa.service import QAService
+
+        return QAService(self.settings, self.toolbox, self.llm.chat, model_name=self.llm.model_name,
+                         tool_calling=self.llm.tool_calling())
+
     def close(self) -> None:
+        if "llm" in self.__dict__:
+            self.llm.close()
         if "graph_store" in self.__dict__:
             self.graph_store.close()
         if "layer_backend" in self.__dict__:

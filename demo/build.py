@@ -62,10 +62,22 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def copy_projects(container) -> Path:
+    """Copy the demo applications where the assistant's tools look projects up by id (qa.projects_dir)."""
+    import shutil
+
+    target = container.settings.workspace / container.settings.qa.projects_dir
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(PROJECTS.glob("P-*.json")):
+        shutil.copyfile(path, target / path.name)
+    return target
+
+
 def build_demo(container, *, ingest_docs: bool = True, console: Console | None = None) -> str:
     """Render the demo documents, ingest them and import the demo layers; return a summary line."""
     console = console or Console(stderr=True)
     import_layers(container)
+    copy_projects(container)
     rendered = render_documents(container.settings.workspace / "demo")
     if not ingest_docs:
         return f"rendered {len(rendered)} documents into {container.settings.workspace / 'demo'}"

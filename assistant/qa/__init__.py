@@ -1,0 +1,1 @@
+"""Question answering over the planning corpus: grounded answers, analysis and exam-style choice questions."""
