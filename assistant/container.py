@@ -102,6 +102,20 @@ class Container:
         return QAService(self.settings, self.toolbox, self.llm.chat, model_name=self.llm.model_name,
                          tool_calling=self.llm.tool_calling())
 
+    @cached_property
+    def choice(self):
+        """Multiple-choice answering for evaluators (C-Eval style), with retrieval as the public role."""
+        from assistant.access import Role
+        from assistant.qa.choice import ChoiceService
+
+        def complete(messages, max_tokens: int) -> str:
+            return self.llm.chat(messages, max_tokens=max_tokens).text
+
+        def search(query: str, k: int) -> list[dict]:
+            return [h.model_dump() for h in self.search.search(query, k=k, role=Role.PUBLIC).hits]
+
+        return ChoiceService(complete, search)
+
     def close(self) -> None:
         if "llm" in self.__dict__:
             self.llm.close()

@@ -127,9 +127,12 @@ class LLMSettings(_Section):
 
 class QASettings(_Section):
     evidence_k: int = Field(5, ge=1, le=20, description="Passages given to the model as numbered evidence.")
-    evidence_chars: int = Field(1800, ge=200, le=20000, description="Characters of evidence in the prompt at most.")
-    min_evidence_score: float = Field(0.35, ge=0, le=1, description="Below this fused score (top hit) the evidence "
-                                      "is too weak and the answer is 依据不足.")
+    evidence_chars: int = Field(1200, ge=200, le=20000, description="Characters of evidence in the prompt at most.")
+    passage_chars: int = Field(260, ge=50, le=5000, description="Characters kept of each passage in the prompt: its "
+                               "sentences closest to the question (the citation keeps the whole passage).")
+    min_similarity: float = Field(0.895, ge=0, le=1, description="Below this cosine between the question and its "
+                                  "nearest passage the corpus does not cover the question: the answer is 依据不足. "
+                                  "Calibrated for multilingual-e5-small (bench/qa.py); recalibrate for another embedder.")
     min_support: float = Field(0.3, ge=0, le=1, description="Share of a sentence's content bigrams that must occur "
                                "in the passage it cites, else the citation is unsupported.")
     projects_dir: str = Field("projects", description="Project applications the tools may check by id, relative to "

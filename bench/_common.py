@@ -44,7 +44,7 @@ def corpus_container(workspace: Path, corpus: Path):
     from assistant.container import Container
     from assistant.settings import load_settings
 
-    settings = load_settings("default", environ={"ONEMAP_HOME": str(workspace)})
+    settings = load_settings("default", environ={**os.environ, "ONEMAP_HOME": str(workspace)})
     container = Container(settings)
     report = container.ingest.ingest([corpus])
     if report.failed:

@@ -154,6 +154,7 @@ class QAService:
                  on_token: Callable[[str], None] | None) -> Answer:
         cfg = self.settings.qa
         passages: list[_Passage] = []
+        similarity: list[float] = []
         rendered_lines: list[tuple[str, list[_Passage]]] = []
         facts: list[str] = []
         for r in results:
@@ -161,6 +162,8 @@ class QAService:
                 flags.append(f"{r.name}: {r.error}")
                 continue
             if r.name == "search":
+                if r.result.get("best_similarity") is not None:
+                    similarity.append(r.result["best_similarity"])
                 passages.extend(_Passage(doc_title=h["doc_title"], version=h.get("version", ""),
                                          locator=h["locator"], text=h["text"], access=h.get("access", "public"))
                                 for h in r.result.get("hits", []))
@@ -180,14 +183,15 @@ class QAService:
         if failed and not rendered_lines:
             text = "无法完成审查：" + "；".join(f"{r.name} {r.error}" for r in failed) + "。"
             return Answer(answer=text, grounded=False, flags=flags)
-        if not rendered_lines and not self._covered(question, analysis, passages):
+        if not rendered_lines and not self._covered(passages, similarity):
             missing = "、".join(analysis.entities.subjects[:3]) or _key_terms(question)
             text = (f"{INSUFFICIENT}：知识库中没有找到能回答该问题的条文"
                     + (f"（缺少关于“{missing}”的依据）" if missing else "") + "，请补充相关法规或规划文件后再问。")
             return Answer(answer=text, grounded=False, model="", flags=flags + ["weak evidence"])
 
         evidence_text = prompts.evidence_block(_fit(
-            [(numbers[p.key], p.label(), p.text) for p in numbered], cfg.evidence_chars))
+            [(numbers[p.key], p.label(), focus(p.text, question, cfg.passage_chars)) for p in numbered],
+            cfg.evidence_chars))
         system = prompts.SYSTEM_TOOLS if rendered_lines else prompts.SYSTEM
         messages = [{"role": "system", "content": system},
                     {"role": "user", "content": prompts.user_message(question, evidence_text, "\n".join(facts))}]
@@ -230,15 +234,18 @@ class QAService:
         return Answer(answer=body, citations=citations, grounded=grounded, model=reply.model or self.model_name(),
                       ttft_ms=int(reply.ttft_ms) if reply.ttft_ms is not None else None, flags=flags)
 
-    def _covered(self, question: str, analysis: QueryAnalysis, passages: list[_Passage]) -> bool:
-        """The passages contain enough of the question's key terms to be evidence at all."""
+    def _covered(self, passages: list[_Passage], similarity: list[float]) -> bool:
+        """Some passage is close enough to the question to be evidence at all.
+
+        Measured on bench/data (multilingual-e5-small): the nearest passage of the 40 gold
+        questions has cosine 0.899-0.949 (median 0.93), of the 15 out-of-corpus questions
+        0.875-0.925 (median 0.89); the near-domain traps (a made-up provincial regulation,
+        a fee standard) sit inside the gold range, so the model and the verifier must
+        still refuse those.
+        """
         if not passages:
             return False
-        wanted = bigrams(_strip_question_words(question))
-        if not wanted:
-            return True
-        top = set().union(*(bigrams(p.doc_title + p.text) for p in passages[:3]))
-        return len(wanted & top) / len(wanted) >= self.settings.qa.min_evidence_score
+        return not similarity or max(similarity) >= self.settings.qa.min_similarity
 
 
 # ---------------------------------------------------------------------- helpers
@@ -324,6 +331,38 @@ def _fit(items: list[tuple[int, str, str]], budget: int) -> list[tuple[int, str,
         out.append((n, label, piece))
         used += len(piece) + len(label)
     return out
+
+
+def focus(text: str, question: str, limit: int) -> str:
+    """The sentences of ``text`` closest to ``question``, in their order, within ``limit`` characters.
+
+    Long articles bury the answering sentence; a small model finds it in a short excerpt,
+    and a shorter prompt is a faster first token (prompt evaluation dominates on CPU).
+
+    >>> focus("甲乙丙丁。耕地保护由国务院负责。戊己庚辛。", "耕地保护谁负责", 12)
+    '…耕地保护由国务院负责。…'
+    """
+    if len(text) <= limit:
+        return text
+    parts = re.findall(r"[^。；\n]+[。；\n]?", text)
+    wanted = bigrams(question)
+    ranked = sorted(range(len(parts)), key=lambda i: (-len(bigrams(parts[i]) & wanted), i))
+    chosen: set[int] = set()
+    used = 0
+    for i in ranked:
+        if used + len(parts[i]) > limit and chosen:
+            continue
+        chosen.add(i)
+        used += len(parts[i])
+    out, last = [], -1
+    for i in sorted(chosen):
+        if i != last + 1:
+            out.append("…")
+        out.append(parts[i].strip())
+        last = i
+    if last != len(parts) - 1:
+        out.append("…")
+    return "".join(out)
 
 
 def _numbers_guard(text: str, facts: list[str], passages: list[_Passage], flags: list[str],

@@ -195,8 +195,8 @@ class Toolbox:
         query = str(args.get("query") or "").strip()
         if not query:
             raise ToolError("search needs a query")
-        hits = self.c.search.search(query, role=role, k=self.c.settings.qa.evidence_k).hits
-        return {"hits": [h.model_dump(mode="json") for h in hits]}
+        found = self.c.search.search(query, role=role, k=self.c.settings.qa.evidence_k)
+        return {"hits": [h.model_dump(mode="json") for h in found.hits], "best_similarity": found.best_similarity}
 
 
 def _parcels_kind():

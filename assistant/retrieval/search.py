@@ -44,6 +44,7 @@ class SearchHit(BaseModel):
 class SearchResult(BaseModel):
     query: str
     hits: list[SearchHit]
+    best_similarity: float | None = None  # cosine of the nearest chunk (vector modes): how close the corpus comes
 
 
 class SearchService:
@@ -67,6 +68,7 @@ class SearchService:
         expanded = expand_query(query) if cfg.expand_query else query
         rankings: list[list[str]] = []
         weights: list[float] = []
+        best_similarity = None
         if mode in ("hybrid", "bm25"):
             hits = self.lexical.query(tokenize(expanded), top_k=cfg.candidates, max_access=max_access(role))
             rankings.append([h.chunk_id for h in hits])
@@ -75,6 +77,7 @@ class SearchService:
             vector = self.embedding.get_query_embedding(query)
             hits_v = self.vectors.query(vector, top_k=cfg.candidates, access=readable_levels(role))
             rankings.append([h.chunk_id for h in hits_v])
+            best_similarity = round(hits_v[0].score, 4) if hits_v else None
             weights.append(cfg.vector_weight)
         fused = reciprocal_rank_fusion(rankings, k=cfg.rrf_k, weights=weights)
         views = self.catalog.views(list(fused))
@@ -87,7 +90,7 @@ class SearchService:
         scored.sort(key=lambda item: -item[0])
         best_possible = sum(weights) / (cfg.rrf_k + 1)  # first in every list: score 1.0
         scored = [(score / best_possible, view) for score, view in scored]
-        return SearchResult(query=query, hits=self._distinct(scored, k))
+        return SearchResult(query=query, hits=self._distinct(scored, k), best_similarity=best_similarity)
 
     def _preference(self, view: ChunkView, query: str) -> float:
         doc = view.document

@@ -1,0 +1,154 @@
+"""Question answering with the served model: citation precision, refusals, latency, multiple choice.
+
+Usage:
+  python bench/qa.py citations [--workspace DIR] [--n 40]   # qa_gold.jsonl + qa_out_of_corpus.jsonl
+  python bench/qa.py choice [--workspace DIR] [--n 200]     # C-Eval val + planner exams (regulation)
+
+The workspace must hold ../shared/corpus (ingested first if it does not: ~13 min).
+The model is the one of the settings (embedded: the packaged 1.5B on loopback).
+
+citations: every gold question is asked as the public role with streaming on.  A
+citation is correct when its document and locator (and version, where the gold set
+gives one) are among the question's supports: passages that on their own support the
+reference answer.  That is stricter than "supports the sentence" (a correct citation
+of a passage the annotator did not list counts as wrong).  Latency (time to first
+token, total) is taken over the first 20 questions.  Out-of-corpus questions must be
+refused (依据不足, no citation).
+
+choice: accuracy of the model alone and with retrieval (4 passages, <= 1,400
+characters in the prompt) on C-Eval urban_and_rural_planner val and a seeded sample
+of the registered-planner exams, subject regulation.
+
+Writes bench/results/qa_<part>.json and prints a summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from _common import ROOT, SHARED, commit, corpus_container, corpus_dir, machine
+
+from assistant.access import Role
+from eval.metrics import percentile
+
+GOLD = ROOT / "bench" / "data" / "qa_gold.jsonl"
+OUT_OF_CORPUS = ROOT / "bench" / "data" / "qa_out_of_corpus.jsonl"
+RESULTS = ROOT / "bench" / "results"
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _supported(citation, supports: list[dict]) -> bool:
+    for s in supports:
+        if s["doc_title"] == citation.doc_title and s["locator"] == citation.locator and (
+                not s.get("version") or s["version"] == citation.version):
+            return True
+    return False
+
+
+def citations(container, n: int) -> dict:
+    qa = container.qa
+    gold = _rows(GOLD)[:n]
+    rows, ttft, total = [], [], []
+    for i, g in enumerate(gold, 1):
+        t0 = time.perf_counter()
+        answer = qa.ask(g["question"], role=Role.PUBLIC, on_token=lambda _p: None)
+        seconds = time.perf_counter() - t0
+        correct = [_supported(c, g["supports"]) for c in answer.citations]
+        facts = [f for f in g.get("facts", []) if f in answer.answer]
+        rows.append({"id": g["id"], "question": g["question"], "answer": answer.answer, "grounded": answer.grounded,
+                     "citations": [{"doc_title": c.doc_title, "locator": c.locator, "version": c.version,
+                                    "correct": ok} for c, ok in zip(answer.citations, correct, strict=True)],
+                     "facts_found": facts, "facts": g.get("facts", []), "flags": answer.flags,
+                     "ttft_ms": answer.ttft_ms, "latency_ms": answer.latency_ms})
+        if i <= 20:
+            total.append(seconds * 1000)
+            if answer.ttft_ms is not None:
+                ttft.append(answer.ttft_ms)
+        print(f"[{i}/{len(gold)}] {g['id']} {sum(correct)}/{len(correct)} cited ok, facts {len(facts)}/"
+              f"{len(g.get('facts', []))}, {seconds:.1f} s", file=sys.stderr)
+    refusals = []
+    for o in _rows(OUT_OF_CORPUS):
+        answer = qa.ask(o["question"], role=Role.PUBLIC)
+        refusals.append({"id": o["id"], "question": o["question"], "answer": answer.answer,
+                         "refused": answer.answer.startswith("依据不足") and not answer.citations})
+    cited = [c for r in rows for c in r["citations"]]
+    answered = [r for r in rows if r["citations"]]
+    return {
+        "questions": len(rows),
+        "citations": len(cited),
+        "citation_precision": round(sum(c["correct"] for c in cited) / len(cited), 4) if cited else None,
+        "answers_with_citations": len(answered),
+        "false_refusals": sum(1 for r in rows if r["answer"].startswith("依据不足")),
+        "answers_with_all_facts": sum(1 for r in rows if r["facts"] and len(r["facts_found"]) == len(r["facts"])),
+        "out_of_corpus": len(refusals),
+        "out_of_corpus_refused": sum(1 for r in refusals if r["refused"]),
+        "latency_20": {"ttft_p50_ms": round(percentile(ttft, 50)), "ttft_p95_ms": round(percentile(ttft, 95)),
+                       "total_p50_ms": round(percentile(total, 50)), "total_p95_ms": round(percentile(total, 95))},
+        "rows": rows,
+        "refusals": refusals,
+    }
+
+
+def choice(container, n: int) -> dict:
+    from eval.datasets import CEVAL_VAL, PLANNER_EXAMS, load_ceval, load_planner_exams
+    from eval.multiple_choice import compare
+
+    service = container.choice
+    suites = {
+        "ceval_val": load_ceval(CEVAL_VAL),
+        "exams_regulation": load_planner_exams(PLANNER_EXAMS, subject="regulation", n=n),
+    }
+    out = {}
+    for name, questions in suites.items():
+        t0 = time.perf_counter()
+
+        def progress(done: int, total: int, _name=name) -> None:
+            if done % 20 == 0 or done == total:
+                print(f"{_name}: {done}/{total}", file=sys.stderr)
+
+        result = compare(questions, service, progress=progress)
+        result["seconds"] = round(time.perf_counter() - t0, 1)
+        out[name] = result
+        summary = {m: result[m]["accuracy"] for m in ("model_alone", "with_retrieval")}
+        print(f"{name}: {len(questions)} questions, {summary}, {result['seconds']} s", file=sys.stderr)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("part", choices=("citations", "choice"))
+    parser.add_argument("--workspace", type=Path, default=ROOT / "workspace" / "bench")
+    parser.add_argument("--corpus")
+    parser.add_argument("--n", type=int, default=None)
+    args = parser.parse_args()
+    if not (SHARED / "eval").is_dir() and args.part == "choice":
+        sys.exit(f"../shared/eval not found at {SHARED / 'eval'}: put ../shared beside the project")
+    container = corpus_container(args.workspace, corpus_dir(args.corpus))
+    try:
+        t0 = time.perf_counter()
+        result = citations(container, args.n or 40) if args.part == "citations" else choice(container, args.n or 200)
+        model = container.llm.model_name()
+    finally:
+        container.close()
+    report = {"machine": machine(), "commit": commit(), "model": model, "seconds": round(time.perf_counter() - t0, 1),
+              **result}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"qa_{args.part}.json"
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    brief = {k: v for k, v in report.items() if k not in ("rows", "refusals")}
+    if args.part == "choice":
+        brief = {name: {"alone": r["model_alone"]["accuracy"], "retrieval": r["with_retrieval"]["accuracy"],
+                        "delta": r["delta"]["accuracy"], "n": r["model_alone"]["n"]}
+                 for name, r in result.items()}
+    print(json.dumps(brief, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
