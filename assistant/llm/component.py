@@ -12,6 +12,7 @@ call starts a fresh one.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ class LLMComponent:
         self.progress = progress
         self.server: EmbeddedLlamaServer | None = None
         self._client: LLMClient | None = None
+        self._dead = False  # the last failure was the embedded server's death
 
     @property
     def cfg(self):
@@ -86,11 +88,39 @@ class LLMComponent:
     def chat(self, messages: list[dict[str, Any]], *, max_tokens: int | None = None,
              tools: list[dict[str, Any]] | None = None, on_token: Callable[[str], None] | None = None,
              stop: list[str] | None = None) -> ChatResult:
-        return self.client().chat(messages, max_tokens=max_tokens or self.cfg.max_tokens,
-                                  temperature=self.cfg.temperature, tools=tools, on_token=on_token, stop=stop)
+        """One completion.  If the embedded server died before anything was streamed, it is restarted
+        and the request sent once more; a death mid-answer is an error (text already reached the user)."""
+        streamed = 0
+
+        def counting(piece: str) -> None:
+            nonlocal streamed
+            streamed += 1
+            on_token(piece)  # type: ignore[misc]
+
+        def once() -> ChatResult:
+            return self.client().chat(messages, max_tokens=max_tokens or self.cfg.max_tokens,
+                                      temperature=self.cfg.temperature, tools=tools,
+                                      on_token=counting if on_token else None, stop=stop)
+
+        try:
+            return once()
+        except LLMUnavailable:
+            if not (self._dead and streamed == 0):
+                raise
+            log.warning("model: the embedded server died before answering; restarted, asking again")
+            return once()
 
     def model_name(self) -> str:
         return self._client.model if self._client is not None else self.alias()
+
+    def _died(self, wait_s: float = 2.0) -> bool:
+        """The embedded server is gone (a connection cut by its death may arrive before its exit status)."""
+        deadline = time.monotonic() + wait_s
+        while self.server is not None and self.server.alive():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
     def tool_calling(self) -> str:
         """``model`` or ``router`` after resolving ``auto``."""
@@ -100,12 +130,17 @@ class LLMComponent:
         return mode
 
     def close(self) -> None:
+        """Close the client; stop the embedded server if this component started it (a reused one stays)."""
         if self._client is not None:
             self._client.close()
             self._client = None
+        if self.server is not None and self.server.started_here:
+            self.server.stop()
 
     def _explain(self, exc: Exception) -> Exception:
-        if self.embedded and self.server is not None and not self.server.alive():
+        self._dead = False
+        if self.embedded and self.server is not None and self._died():
+            self._dead = True
             self.server.info = None
             return LLMUnavailable(
                 f"the embedded model server died ({type(exc).__name__}); it is started again on the next question. "

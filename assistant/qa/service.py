@@ -294,6 +294,7 @@ def _check_statuses(results: list[ToolResult]) -> dict[str, str]:
     statuses: dict[str, str] = {}
     for r in results:
         if r.ok and r.name == "spatial_check":
+            statuses["项目"] = r.result.get("label", "")  # a sentence on the project as a whole
             for check in r.result.get("checks", []):
                 statuses[render.CHECK_NAMES.get(check.get("check", ""), check.get("check", ""))] = check.get("label", "")
     return statuses
@@ -324,7 +325,7 @@ def _fit(items: list[tuple[int, str, str]], budget: int) -> list[tuple[int, str,
     """Passages cut so that the evidence stays within ``budget`` characters (each keeps its head)."""
     out, used = [], 0
     for n, label, text in items:
-        room = budget - used
+        room = budget - used - len(label)
         if room < 80:
             break
         piece = text if len(text) <= room else text[: room - 1] + "…"
@@ -374,7 +375,7 @@ def _numbers_guard(text: str, facts: list[str], passages: list[_Passage], flags:
     """
     allowed = set(_NUMBER.findall("\n".join(facts) + "\n".join(p.text for p in passages)))
     labels = ("不符合", "无法判定", "有条件", "符合")
-    verdict_words = {w for w in labels if any(w in f for f in facts)}
+    verdict_words = set().union(*(_verdict_words(f, labels) for f in facts)) if facts else set()
     kept = []
     for sentence in re.findall(r"[^。！？\n]+[。！？]?", text):
         numbers = set(_NUMBER.findall(re.sub(r"\[\d+\]", "", sentence)))

@@ -1,0 +1,68 @@
+"""The citation verifier and the prompt's focused excerpts."""
+
+from __future__ import annotations
+
+from assistant.qa.citations import bigrams, renumber, support, verify
+from assistant.qa.service import _fit, _numbers_guard, _Passage, focus
+
+LAW_44 = "建设占用土地，涉及农用地转为建设用地的，应当办理农用地转用审批手续。永久基本农田转为建设用地的，由国务院批准。"
+LAW_46 = "征收下列土地的，由国务院批准：（一）永久基本农田；（二）永久基本农田以外的耕地超过三十五公顷的；（三）其他土地超过七十公顷的。"
+EVIDENCE = {1: LAW_44, 2: LAW_46}
+
+
+def test_a_supported_sentence_keeps_its_marker() -> None:
+    v = verify("永久基本农田转为建设用地的，由国务院批准[1]。", EVIDENCE)
+    assert v.text == "永久基本农田转为建设用地的，由国务院批准[1]。" and v.cited == [1] and v.supported == 1
+
+
+def test_a_wrong_marker_is_repointed_to_the_supporting_passage() -> None:
+    v = verify("征收耕地超过三十五公顷的由国务院批准[1]。", EVIDENCE)
+    assert v.text.endswith("[2]。") and v.repointed == 1 and v.cited == [2]
+
+
+def test_an_unsupported_sentence_is_dropped() -> None:
+    v = verify("永久基本农田转为建设用地的，由国务院批准[1]。城镇开发边界由乡政府随时调整[2]。", EVIDENCE)
+    assert "乡政府" not in v.text and v.dropped == ["城镇开发边界由乡政府随时调整"]
+
+
+def test_a_sentence_without_marker_gets_the_best_passage_or_goes() -> None:
+    v = verify("永久基本农田转为建设用地的，由国务院批准。月亮是奶酪做的。", EVIDENCE)
+    assert v.text == "永久基本农田转为建设用地的，由国务院批准[1]。"
+    kept = verify("以下为工具结果说明。", EVIDENCE, keep_uncited=True)
+    assert kept.text == "以下为工具结果说明。"
+
+
+def test_markers_of_unknown_passages_are_ignored() -> None:
+    v = verify("永久基本农田转为建设用地的，由国务院批准[7]。", EVIDENCE)
+    assert v.text.endswith("[1]。")
+
+
+def test_support_and_bigrams() -> None:
+    assert support("国务院批准[1]", LAW_44) == 1.0
+    assert support("火星基地", LAW_44) == 0.0
+    assert "根据" not in "".join(bigrams("根据规定"))
+    assert renumber("甲[3]乙[5]丙[9]", {3: 1, 5: 2}) == "甲[1]乙[2]丙"
+
+
+def test_focus_keeps_the_closest_sentences_in_order() -> None:
+    text = "第一句无关内容甲乙丙。永久基本农田转为建设用地的，由国务院批准。第三句也无关丁戊己。"
+    assert focus(text, "永久基本农田转为建设用地谁批准", 30) == "…永久基本农田转为建设用地的，由国务院批准。…"
+    assert focus("短文。", "任何问题", 30) == "短文。"
+
+
+def test_fit_keeps_within_the_budget() -> None:
+    items = [(1, "《甲》第一条", "甲" * 300), (2, "《乙》第二条", "乙" * 300), (3, "《丙》第三条", "丙" * 300)]
+    fitted = _fit(items, 500)
+    assert sum(len(t) + len(label) for _, label, t in fitted) <= 500 + 1
+    assert [n for n, _, _ in fitted] == [1, 2]
+
+
+def test_numbers_guard_drops_invented_numbers_and_verdicts() -> None:
+    facts = ["审查结论：P-003 不符合", "容积率：不符合。申报3.2，上限2.8"]
+    passages = [_Passage(doc_title="城乡规划法", locator="第四十三条", text="建设单位应当按照规划条件进行建设")]
+    flags: list[str] = []
+    text = "容积率3.2超过上限2.8[1]。容积率为2.5[1]。该项目符合规划[1]。建设单位应当按照规划条件进行建设[1]。"
+    kept = _numbers_guard(text, facts, passages, flags, {"容积率": "不符合", "建筑密度": "符合", "项目": "不符合"})
+    assert "3.2超过上限2.8" in kept and "2.5" not in kept and "符合规划" not in kept
+    assert "按照规划条件进行建设" in kept and len(flags) == 2
+    assert _numbers_guard("建筑密度不符合要求[1]。", facts, passages, [], {"建筑密度": "符合"}) == ""
