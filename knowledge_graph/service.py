@@ -125,6 +125,9 @@ class GraphService:
     def chain(self, zone_id: str) -> queries.ChainResult:
         return queries.chain(self.store, zone_id)
 
+    def county_zone(self) -> str | None:
+        return queries.county_zone(self.store)
+
     def unit_balance(self, unit_id: str) -> queries.UnitBalance:
         return queries.unit_balance(self.store, unit_id)
 

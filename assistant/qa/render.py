@@ -30,6 +30,7 @@ class Source(BaseModel):
     locator: str
     text: str
     version: str = ""
+    access: str = "public"  # a rule table shipped with the product is public; a layer has its own level
 
     @property
     def key(self) -> tuple[str, str]:
@@ -77,8 +78,9 @@ def conditions(result: dict[str, Any]) -> Rendered:
     if area:
         parts.append(f"地块面积约{_num(area)}平方米")
     text = f"地块{result.get('parcel_id', '')}的规划条件：" + "，".join(parts) + "。"
-    source = Source(doc_title="控规地块图层", locator=str(result.get("parcel_id", "")),
-                    text=text, version=str((result.get("source") or {}).get("file", "")))
+    layer = result.get("source") or {}
+    source = Source(doc_title=f"控规地块图层（{layer.get('file') or 'regulatory_parcels'}）",
+                    locator=str(result.get("parcel_id", "")), text=text, access=layer.get("access") or "public")
     return Rendered(lines=[(text, [source])], facts=text)
 
 

@@ -48,7 +48,7 @@ from pydantic import BaseModel, Field
 from assistant.qa.analysis import BUILDING_INDICATORS, Intent, QueryAnalysis
 from spatial import landuse
 
-__all__ = ["COUNTY", "MAX_CALLS", "MAX_GRAPH_RULES", "ToolCall", "route"]
+__all__ = ["COUNTY", "MAX_CALLS", "MAX_GRAPH_RULES", "ToolCall", "dedupe_and_cap", "route"]
 
 MAX_CALLS = 6
 MAX_GRAPH_RULES = 2
@@ -116,7 +116,7 @@ def _zones(analysis: QueryAnalysis) -> list[str]:
     return list(dict.fromkeys(from_parcels)) or [COUNTY]
 
 
-def _dedupe_and_cap(calls: list[ToolCall]) -> list[ToolCall]:
+def dedupe_and_cap(calls: list[ToolCall]) -> list[ToolCall]:
     seen: set[str] = set()
     kept: list[ToolCall] = []
     for call in calls:
@@ -162,4 +162,4 @@ def route(analysis: QueryAnalysis) -> list[ToolCall]:
             calls.append(_search(analysis))
         case _:
             calls = _knowledge(analysis)
-    return _dedupe_and_cap(calls)
+    return dedupe_and_cap(calls)

@@ -8,7 +8,8 @@
    the model did not send to ``spatial_check``.  Every tool runs with the caller's role.
 3. **Evidence**: the search tool's passages (hybrid retrieval, access-filtered), the
    clauses of rules found in the graph, and the rules the check results rest on.  When
-   the passages do not cover the question's key terms the answer is 依据不足, naming them.
+   the nearest passage is too far from the question (``qa.min_similarity``) the answer
+   is 依据不足, naming what is missing.
 4. **Generation**: for tool results, the verdicts and numbers are written by code
    (:mod:`assistant.qa.render`) and the model only explains; otherwise the model answers from
    the numbered evidence with inline markers ``[n]``.
@@ -31,7 +32,7 @@ from assistant.llm.client import ChatResult, LLMError
 from assistant.qa import prompts, render
 from assistant.qa.analysis import Intent, QueryAnalysis, analyse
 from assistant.qa.citations import bigrams, renumber, verify
-from assistant.qa.router import ToolCall, route
+from assistant.qa.router import ToolCall, dedupe_and_cap, route
 from assistant.qa.tools import TOOL_NAMES, Toolbox, ToolResult
 from assistant.settings import Settings
 
@@ -51,20 +52,12 @@ class Citation(BaseModel):
     access: str = "public"
 
 
-class ToolCallRecord(BaseModel):
-    name: str
-    arguments: dict[str, Any]
-    result: dict[str, Any]
-    ok: bool = True
-    error: str = ""
-
-
 class Answer(BaseModel):
     """The output contract of ``onemap ask`` and of the API."""
 
     answer: str
     citations: list[Citation] = Field(default_factory=list)
-    tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+    tool_calls: list[ToolResult] = Field(default_factory=list)
     grounded: bool
     model: str = ""
     latency_ms: int = 0
@@ -92,15 +85,10 @@ class _Passage(BaseModel):
         return f"《{self.doc_title}》{self.locator}"
 
 
-class Chat:
-    """What the service needs of a model: one chat call (a fake in unit tests)."""
-
-    def __call__(self, messages: list[dict[str, Any]], *, max_tokens: int, tools: list[dict[str, Any]] | None = None,
-                 on_token: Callable[[str], None] | None = None) -> ChatResult:  # pragma: no cover - protocol
-        raise NotImplementedError
-
-
 class QAService:
+    """``chat`` is one model call: ``chat(messages, *, max_tokens, tools=None, on_token=None) -> ChatResult``
+    (the container's :class:`assistant.llm.component.LLMComponent`, a fake in tests)."""
+
     def __init__(self, settings: Settings, toolbox: Toolbox, chat: Callable[..., ChatResult],
                  model_name: Callable[[], str] | None = None, tool_calling: str = "router") -> None:
         self.settings = settings
@@ -124,8 +112,7 @@ class QAService:
         calls = self._choose_tools(question, analysis, flags)
         results = [self.toolbox.run(c.name, c.arguments, role) for c in calls]
         answer = self._compose(question, analysis, results, flags, on_token)
-        answer.tool_calls = [ToolCallRecord(name=r.name, arguments=r.arguments, result=r.result, ok=r.ok,
-                                            error=r.error) for r in results]
+        answer.tool_calls = results
         answer.intent = analysis.intent.value
         answer.latency_ms = int((time.perf_counter() - t0) * 1000)
         return answer
@@ -146,7 +133,7 @@ class QAService:
         chosen = [ToolCall(name=c.name, arguments=c.arguments) for c in reply.tool_calls if c.name in TOOL_NAMES]
         if analysis.intent == Intent.COMPLIANCE and not any(c.name == "spatial_check" for c in chosen):
             chosen += [c for c in routed if c.name == "spatial_check"]
-        return _ensure_search(_dedupe(chosen or routed), question)
+        return _ensure_search(dedupe_and_cap(chosen or routed), question)
 
     # ----------------------------------------------------------------- compose
 
@@ -212,9 +199,6 @@ class QAService:
             flags.append(f"dropped {len(checked.dropped)} unsupported sentence(s): " + "；".join(checked.dropped)[:300])
         if checked.repointed:
             flags.append(f"re-pointed {checked.repointed} citation(s)")
-        if INSUFFICIENT in model_text and not rendered_lines:
-            checked.text, checked.cited = model_text.split("\n")[0].strip(), []
-
         tool_text = "\n".join(_cite_line(t, [numbers[p.key] for p in ps]) for t, ps in rendered_lines)
         cited = [numbers[p.key] for _, ps in rendered_lines for p in ps] + checked.cited
         order = list(dict.fromkeys(cited))
@@ -260,23 +244,13 @@ def _ensure_search(calls: list[ToolCall], question: str) -> list[ToolCall]:
     return [*calls, ToolCall(name="search", arguments={"query": question})]
 
 
-def _dedupe(calls: list[ToolCall]) -> list[ToolCall]:
-    seen: set[str] = set()
-    out = []
-    for c in calls:
-        key = c.model_dump_json()
-        if key not in seen:
-            seen.add(key)
-            out.append(c)
-    return out[:6]
-
-
 def _rule_passages(result: dict[str, Any]) -> list[_Passage]:
     out = []
     for rule in result.get("rules", [])[:3]:
         src = rule.get("source") or {}
         if src.get("doc_title") and rule.get("text"):
-            out.append(_Passage(doc_title=src["doc_title"], locator=src.get("locator", ""), text=rule["text"]))
+            out.append(_Passage(doc_title=src["doc_title"], locator=src.get("locator", ""), text=rule["text"],
+                                access=rule.get("access", "public")))
     return out
 
 
@@ -308,7 +282,8 @@ def _cite_line(text: str, numbers: list[int]) -> str:
 
 
 def _source_passage(source: render.Source) -> _Passage:
-    return _Passage(doc_title=source.doc_title, version=source.version, locator=source.locator, text=source.text)
+    return _Passage(doc_title=source.doc_title, version=source.version, locator=source.locator, text=source.text,
+                    access=source.access)
 
 
 def _unique(passages: list[_Passage]) -> list[_Passage]:

@@ -179,17 +179,13 @@ class Toolbox:
     def _indicator_chain(self, args: dict[str, Any], role: Role) -> dict[str, Any]:
         zone = _identifier(args.get("zone_id") or "county", "zone_id")
         if zone.lower() == "county":
-            zone = self._county_zone()
+            zone = self.c.graph.county_zone() or ""
+            if not zone:
+                raise ToolError("the knowledge graph holds no county zone (run `onemap graph build`)")
         result = self.c.graph.chain(zone)
         if not result.chains:
             raise ToolError(f"no indicator chain for zone {zone}")
         return result.model_dump(mode="json")
-
-    def _county_zone(self) -> str:
-        rows = self.c.graph.store.read("MATCH (z:Zone {kind: 'county'}) RETURN z.zone_id AS id LIMIT 1")
-        if not rows:
-            raise ToolError("the knowledge graph holds no county zone (run `onemap graph build`)")
-        return rows[0]["id"]
 
     def _search(self, args: dict[str, Any], role: Role) -> dict[str, Any]:
         query = str(args.get("query") or "").strip()

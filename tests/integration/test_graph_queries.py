@@ -145,6 +145,10 @@ def test_internal_clauses_and_rules_are_hidden_from_the_public(graph, graph_stor
         visible = {r.rule_id for r in graph.rules(target, role=Role.PUBLIC).rules}
         secret = graph_store.read("MATCH (r:Rule) WHERE r.access <> 'public' RETURN r.rule_id AS id")
         assert not visible & {s["id"] for s in secret}
+    # each hit says its level, so a citation built from it shows the right one
+    levels = {r.access for t in ("永久基本农田", "生态保护红线", "城镇开发边界")
+              for r in graph.rules(t, role=Role.ADMIN).rules}
+    assert "public" in levels and levels - {"public"}
 
 
 def test_cli_graph_commands(graph_settings, graph, monkeypatch):

@@ -91,9 +91,9 @@ def test_a_tool_call_comes_back_parsed(server) -> None:
     reply = client.chat([{"role": "user", "content": "请调用 spatial_check 工具审查项目 P-003。"}], max_tokens=80,
                         tools=SCHEMAS)
     client.close()
-    # the 0.5B model usually calls the tool; when it answers in prose instead, there is no call to parse
-    for call in reply.tool_calls:
-        assert call.name in {s["function"]["name"] for s in SCHEMAS} and isinstance(call.arguments, dict)
+    # measured: the 0.5B model answers with the call as bare JSON (llama.cpp drops Qwen's <tool_call> tokens)
+    assert [(c.name, c.arguments.get("project_id")) for c in reply.tool_calls] == [("spatial_check", "P-003")]
+    assert reply.text == ""
 
 
 def test_a_second_process_reuses_the_server(server) -> None:
@@ -192,3 +192,19 @@ def test_onemap_ask_end_to_end_with_the_real_model(small_model, tmp_path) -> Non
     assert data["grounded"] == bool(data["citations"])
     bad = runner.invoke(app, ["ask", "  "], env=env)
     assert bad.exit_code == 2 and "empty" in bad.output
+
+
+def test_model_status_and_stop(small_model, tmp_path) -> None:
+    from assistant.cli import app
+
+    runner = CliRunner()
+    env = {"ONEMAP_HOME": str(tmp_path / "ws"), "ONEMAP_PROFILE": "test",
+           "ONEMAP__LLM__MODELS_DIR": str(MODELS), "ONEMAP__LLM__PACKAGED_MODEL": SMALL}
+    status = runner.invoke(app, ["model", "status", "--json"], env=env)
+    assert status.exit_code == 0, status.output
+    data = json.loads(status.stdout)
+    assert data["assembled"] is True and data["server"] is None and data["model"] == SMALL
+    missing = runner.invoke(app, ["model", "status", "--json"], env={**env, "ONEMAP__LLM__MODELS_DIR": str(tmp_path)})
+    assert json.loads(missing.stdout)["assembled"] is False
+    stopped = runner.invoke(app, ["model", "stop"], env=env)
+    assert stopped.exit_code == 0 and "no model server was running" in stopped.stdout

@@ -205,6 +205,8 @@ def test_parcel_conditions_come_from_the_layer(world) -> None:
     answer = qa(world, FakeModel(copy_first)).ask("SF-02-03地块的规划条件是什么？", role=Role.OFFICER)
     call = next(c for c in answer.tool_calls if c.name == "parcel_conditions")
     assert call.result["conditions"]["far_max"] == 2.8
+    layer = next(c for c in answer.citations if c.locator == "SF-02-03")
+    assert layer.doc_title.startswith("控规地块图层") and layer.access == "public" and layer.version == ""
     assert "容积率上限2.8" in answer.answer and "建筑限高80米" in answer.answer
 
 
@@ -226,8 +228,8 @@ def test_knowledge_answers_cite_retrieved_passages(world) -> None:
     assert answer.intent == "knowledge" and answer.grounded
     assert answer.citations and all(c.access == "public" for c in answer.citations)
     assert re.search(r"\[1\]", answer.answer)
-    assert answer.citations[0].text in model.prompts[-1][-1]["content"] or answer.citations[0].text[:30] in \
-        model.prompts[-1][-1]["content"]
+    first = answer.citations[0]
+    assert f"《{first.doc_title}》{first.locator}" in model.prompts[-1][-1]["content"]  # cited what the model was shown
 
 
 def test_unsupported_sentences_are_dropped(world) -> None:
