@@ -133,8 +133,9 @@ class QASettings(_Section):
     min_similarity: float = Field(0.895, ge=0, le=1, description="Below this cosine between the question and its "
                                   "nearest passage the corpus does not cover the question: the answer is 依据不足. "
                                   "Calibrated for multilingual-e5-small (bench/qa.py); recalibrate for another embedder.")
-    min_support: float = Field(0.3, ge=0, le=1, description="Share of a sentence's content bigrams that must occur "
-                               "in the passage it cites, else the citation is unsupported.")
+    min_support: float = Field(0.5, ge=0, le=1, description="Share of a sentence's content bigrams that must occur "
+                               "in the passage it cites (and every planning term it names), else the citation is "
+                               "unsupported: re-pointed to a passage that supports it, or the sentence is dropped.")
     projects_dir: str = Field("projects", description="Project applications the tools may check by id, relative to "
                               "the workspace (onemap demo copies the demo projects there).")
 

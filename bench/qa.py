@@ -2,16 +2,25 @@
 
 Usage:
   python bench/qa.py citations [--workspace DIR] [--n 40]   # qa_gold.jsonl + qa_out_of_corpus.jsonl
+  python bench/qa.py judge                                  # list cited pairs of the last run not yet judged
   python bench/qa.py choice [--workspace DIR] [--n 200]     # C-Eval val + planner exams (regulation)
 
 The workspace must hold ../shared/corpus (ingested first if it does not: ~13 min).
 The model is the one of the settings (embedded: the packaged 1.5B on loopback).
 
-citations: every gold question is asked as the public role with streaming on.  A
-citation is correct when its document and locator (and version, where the gold set
-gives one) are among the question's supports: passages that on their own support the
-reference answer.  That is stricter than "supports the sentence" (a correct citation
-of a passage the annotator did not list counts as wrong).  Latency (time to first
+citations: every gold question is asked as the public role with streaming on.  Two
+precisions are reported for the citations:
+
+- judged (the acceptance measure): the cited passage really supports the sentence
+  that cites it, as judged by a person for each (question, sentence, passage) pair
+  in bench/data/qa_citation_judgements.jsonl.  Pairs a new run produces that were
+  never judged are counted and listed by ``judge``; the figure covers judged pairs.
+- strict: the citation's document and locator (and version, where the gold set
+  gives one) are among the question's supports, the passages that on their own
+  support the reference answer.  Stricter than support of the sentence: a correct
+  citation of a passage the annotator did not list counts as wrong.
+
+Latency (time to first
 token, total) is taken over the first 20 questions.  Out-of-corpus questions must be
 refused (依据不足, no citation).
 
@@ -26,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -37,6 +47,8 @@ from eval.metrics import percentile
 
 GOLD = ROOT / "bench" / "data" / "qa_gold.jsonl"
 OUT_OF_CORPUS = ROOT / "bench" / "data" / "qa_out_of_corpus.jsonl"
+JUDGEMENTS = ROOT / "bench" / "data" / "qa_citation_judgements.jsonl"
+_MARK = re.compile(r"\[\d{1,2}\]")
 RESULTS = ROOT / "bench" / "results"
 
 
@@ -52,6 +64,56 @@ def _supported(citation, supports: list[dict]) -> bool:
     return False
 
 
+def _sentence_key(sentence: str) -> str:
+    return re.sub(r"\s+", "", _MARK.sub("", sentence)).rstrip("。！？；")
+
+
+def pair_key(qid: str, sentence: str, doc_title: str, locator: str) -> tuple[str, str, str, str]:
+    """What a judgement is about: one sentence of one answer citing one passage."""
+    return qid, _sentence_key(sentence), doc_title, locator
+
+
+def load_judgements() -> dict[tuple[str, str, str, str], bool]:
+    if not JUDGEMENTS.exists():
+        return {}
+    return {pair_key(j["id"], j["sentence"], j["doc_title"], j["locator"]): bool(j["supported"])
+            for j in _rows(JUDGEMENTS)}
+
+
+def _citing_sentences(answer: str, n: int) -> list[str]:
+    from assistant.qa.citations import sentences
+    return [s.strip() for s in sentences(answer) if f"[{n}]" in s]
+
+
+def judged(rows: list[dict], judgements: dict) -> dict:
+    """Judged precision over the (sentence, passage) pairs of a run, and the pairs not judged yet."""
+    verdicts, unjudged = [], []
+    for r in rows:
+        for c in r["citations"]:
+            for sentence in c["sentences"]:
+                key = pair_key(r["id"], sentence, c["doc_title"], c["locator"])
+                if key in judgements:
+                    verdicts.append(judgements[key])
+                else:
+                    unjudged.append({"id": r["id"], "sentence": sentence, "doc_title": c["doc_title"],
+                                     "locator": c["locator"], "passage": c["text"]})
+    return {"pairs": len(verdicts) + len(unjudged), "judged": len(verdicts), "supported": sum(verdicts),
+            "precision": round(sum(verdicts) / len(verdicts), 4) if verdicts else None, "unjudged": unjudged}
+
+
+def judge() -> None:
+    """Print the cited pairs of the last run that bench/data/qa_citation_judgements.jsonl does not judge yet."""
+    path = RESULTS / "qa_citations.json"
+    if not path.exists():
+        sys.exit(f"{path} not found: run `python bench/qa.py citations` first")
+    result = judged(json.loads(path.read_text(encoding="utf-8"))["rows"], load_judgements())
+    for u in result["unjudged"]:
+        print(json.dumps({"id": u["id"], "sentence": u["sentence"], "doc_title": u["doc_title"],
+                          "locator": u["locator"], "supported": None, "note": ""}, ensure_ascii=False))
+        print(f"  passage: {u['passage']}", file=sys.stderr)
+    print(f"{len(result['unjudged'])} of {result['pairs']} pairs not judged", file=sys.stderr)
+
+
 def citations(container, n: int) -> dict:
     qa = container.qa
     gold = _rows(GOLD)[:n]
@@ -64,7 +126,9 @@ def citations(container, n: int) -> dict:
         facts = [f for f in g.get("facts", []) if f in answer.answer]
         rows.append({"id": g["id"], "question": g["question"], "answer": answer.answer, "grounded": answer.grounded,
                      "citations": [{"doc_title": c.doc_title, "locator": c.locator, "version": c.version,
-                                    "correct": ok} for c, ok in zip(answer.citations, correct, strict=True)],
+                                    "correct": ok, "sentences": _citing_sentences(answer.answer, c.n),
+                                    "text": c.text}
+                                   for c, ok in zip(answer.citations, correct, strict=True)],
                      "facts_found": facts, "facts": g.get("facts", []), "flags": answer.flags,
                      "ttft_ms": answer.ttft_ms, "latency_ms": answer.latency_ms})
         if i <= 20:
@@ -80,10 +144,14 @@ def citations(container, n: int) -> dict:
                          "refused": answer.answer.startswith("依据不足") and not answer.citations})
     cited = [c for r in rows for c in r["citations"]]
     answered = [r for r in rows if r["citations"]]
+    judgement = judged(rows, load_judgements())
     return {
         "questions": len(rows),
         "citations": len(cited),
-        "citation_precision": round(sum(c["correct"] for c in cited) / len(cited), 4) if cited else None,
+        "judged_precision": judgement["precision"],
+        "judged_pairs": judgement["judged"],
+        "unjudged_pairs": len(judgement["unjudged"]),
+        "strict_precision": round(sum(c["correct"] for c in cited) / len(cited), 4) if cited else None,
         "answers_with_citations": len(answered),
         "false_refusals": sum(1 for r in rows if r["answer"].startswith("依据不足")),
         "answers_with_all_facts": sum(1 for r in rows if r["facts"] and len(r["facts_found"]) == len(r["facts"])),
@@ -123,11 +191,14 @@ def choice(container, n: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("part", choices=("citations", "choice"))
+    parser.add_argument("part", choices=("citations", "judge", "choice"))
     parser.add_argument("--workspace", type=Path, default=ROOT / "workspace" / "bench")
     parser.add_argument("--corpus")
     parser.add_argument("--n", type=int, default=None)
     args = parser.parse_args()
+    if args.part == "judge":
+        judge()
+        return
     if not (SHARED / "eval").is_dir() and args.part == "choice":
         sys.exit(f"../shared/eval not found at {SHARED / 'eval'}: put ../shared beside the project")
     container = corpus_container(args.workspace, corpus_dir(args.corpus))

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-PLANNING_TERMS: tuple[str, ...] = (
+FORMAL_TERMS: tuple[str, ...] = (
     "国土空间规划", "国土空间总体规划", "详细规划", "控制性详细规划", "修建性详细规划", "村庄规划",
     "专项规划", "总体规划", "土地利用总体规划", "城乡规划", "一张图", "三条控制线",
     "生态保护红线", "永久基本农田", "城镇开发边界", "基本农田", "耕地保有量", "占补平衡",
@@ -34,9 +34,10 @@ PLANNING_TERMS: tuple[str, ...] = (
     "违法建设", "违法建筑", "房屋征收", "被征收人", "产权调换", "补偿标准", "权属争议", "设区的市",
     "地下文物", "考古调查", "古墓葬", "古文化遗址", "异地保护", "建设控制地带", "历史文化名镇",
     "历史文化名村", "传统村落", "采伐许可证", "施工许可证", "耕地占用税", "公益事业", "公共设施",
-    # colloquial words, so that a query keeps them whole
-    "招拍挂", "责任田", "承包田", "文保单位", "规划证", "小产权房", "土地款", "钉子户",
 )
+# colloquial words, so that a query keeps them whole (the texts never use them)
+COLLOQUIAL_TERMS: tuple[str, ...] = ("招拍挂", "责任田", "承包田", "文保单位", "规划证", "小产权房", "土地款", "钉子户")
+PLANNING_TERMS: tuple[str, ...] = FORMAL_TERMS + COLLOQUIAL_TERMS
 
 # Colloquial wording → the terms the texts use, by topic.  Every formal side is
 # 1–4 words that occur in the law and policy corpus; no formal word is itself a

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from ingest.chunking import chunk_blocks, split_sentences
@@ -507,13 +505,10 @@ def test_rejects_tiny_max_chars() -> None:
         chunk_blocks([P("正文。")], DocType.LAW, max_chars=5)
 
 
-def test_large_document_chunks_quickly() -> None:
+def test_large_document_keeps_every_article() -> None:
     def article(n: int) -> list[Block]:
         return [P(f"第{n}条 " + CLAUSE * 3), P(CLAUSE * 2), P("（一）" + CLAUSE), P("依照本法第二条规定" + CLAUSE)]
 
     blocks = [H("第一章 总则", 2)] + [b for n in range(1, 2001) for b in article(n)]  # ~1 M characters
-    start = time.perf_counter()
-    chunks = chunk_blocks(blocks, DocType.LAW)
-    elapsed = time.perf_counter() - start
+    chunks = chunk_blocks(blocks, DocType.LAW)  # speed: bench/ingest_speed.py
     assert len({c.locator for c in chunks}) == 2000
-    assert elapsed < 3.0

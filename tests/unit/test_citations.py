@@ -66,3 +66,30 @@ def test_numbers_guard_drops_invented_numbers_and_verdicts() -> None:
     assert "3.2超过上限2.8" in kept and "2.5" not in kept and "符合规划" not in kept
     assert "按照规划条件进行建设" in kept and len(flags) == 2
     assert _numbers_guard("建筑密度不符合要求[1]。", facts, passages, [], {"建筑密度": "符合"}) == ""
+
+
+def test_a_named_term_missing_from_the_passage_is_not_supported():
+    ev = {1: "保护规划经依法批准后确需修改的，应当报原审批机关批准。", 2: "村庄规划确需修改的，应当报原审批机关批准。"}
+    v = verify("村庄规划经依法批准后确需修改的，应当报原审批机关批准[1]。", ev)
+    assert v.text == "村庄规划经依法批准后确需修改的，应当报原审批机关批准[2]。" and v.repointed == 1
+    alone = verify("村庄规划经依法批准后确需修改的，应当报原审批机关批准[1]。", {1: ev[1]})
+    assert alone.text == "" and alone.dropped
+
+
+def test_an_authority_the_passage_does_not_name_is_not_supported():
+    ev = {1: "涉及占用永久基本农田的，还应当对占用的必要性、合理性和补划可行性作出说明。"}
+    assert verify("涉及占用永久基本农田的，由国务院批准[1]。", ev).dropped
+
+
+def test_titles_are_names_not_claims():
+    ev = {1: "国家允许进城落户的农村村民依法自愿有偿退出宅基地。"}
+    v = verify("根据《土地管理法实施条例》第三十五条，国家允许进城落户的农村村民依法自愿有偿退出宅基地[1]。", ev)
+    assert v.supported == 1 and not v.dropped
+
+
+def test_a_bare_verdict_cannot_be_checked_and_is_dropped():
+    ev = {1: "生态保护红线内，仅允许对生态功能不造成破坏的有限人为活动。"}
+    v = verify("不能行[1]。生态保护红线内仅允许对生态功能不造成破坏的有限人为活动[1]。", ev)
+    assert v.dropped == ["不能行"]
+    assert v.text == "生态保护红线内仅允许对生态功能不造成破坏的有限人为活动[1]。"
+    assert verify("符合。", ev, keep_uncited=True).text == "符合。"  # code-written tool text stays

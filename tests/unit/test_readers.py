@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -421,15 +420,12 @@ def test_error_messages_are_one_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.corpus
-def test_shared_corpus_reads_fast_with_all_tables(shared_corpus: Path) -> None:
+def test_shared_corpus_reads_with_all_tables(shared_corpus: Path) -> None:
     files = sorted(p for p in shared_corpus.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
     assert files
     expected_tables = sum(len(re.findall(r"<table\b", p.read_text("utf-8-sig"), re.I)) for p in files)
-    start = time.perf_counter()
-    docs = [read_document(p) for p in files]
-    elapsed = time.perf_counter() - start
+    docs = [read_document(p) for p in files]  # speed: bench/ingest_speed.py
 
     blocks = [b for d in docs for b in d.blocks]
     assert sum(b.kind == "table" for b in blocks) == expected_tables
     assert not [b.text[:40] for b in blocks if re.search(r"<(/?t[dr]\b|table\b|!--)", b.text)]
-    assert elapsed < 10  # ~0.3 s on the reference machine; budget is 2 s, margin for slow CI
