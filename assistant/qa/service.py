@@ -194,7 +194,7 @@ class QAService:
         evidence_map = {numbers[p.key]: p.text for p in numbered}
         if rendered_lines:
             model_text = _numbers_guard(model_text, facts, numbered, flags, _check_statuses(results))
-        checked = verify(model_text, evidence_map, min_support=cfg.min_support)
+        checked = verify(model_text, evidence_map, min_support=cfg.min_support, question=question)
         if checked.dropped:
             flags.append(f"dropped {len(checked.dropped)} unsupported sentence(s): " + "；".join(checked.dropped)[:300])
         if checked.repointed:

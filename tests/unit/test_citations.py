@@ -93,3 +93,23 @@ def test_a_bare_verdict_cannot_be_checked_and_is_dropped():
     assert v.dropped == ["不能行"]
     assert v.text == "生态保护红线内仅允许对生态功能不造成破坏的有限人为活动[1]。"
     assert verify("符合。", ev, keep_uncited=True).text == "符合。"  # code-written tool text stays
+
+
+def test_an_added_claim_the_passage_lacks_is_not_supported():
+    ev = {1: "永久基本农田经依法划定后，任何单位和个人不得擅自占用或者改变其用途。"}
+    assert verify("永久基本农田不得擅自占用或者改变其用途，施工队的方案违反了这一规定[1]。", ev, min_support=0.5).dropped
+
+
+def test_numbers_must_be_in_the_passage():
+    ev = {1: "2019年11月底前，完成本年度国土空间开发保护现状评估报告。"}
+    assert verify("2019年8月底前完成本年度国土空间开发保护现状评估报告[1]。", ev).dropped
+    assert not verify("2019年11月底前完成本年度国土空间开发保护现状评估报告[1]。", ev).dropped
+
+
+def test_restating_the_question_with_a_verdict_is_not_a_claim():
+    question = "报批征地时，补偿费用还没有足额落实，有批准权的人民政府能否先批准征收？"
+    ev = {1: "有关费用未足额到位的，不得批准征收土地。"}
+    assert verify("有批准权的人民政府不能先批准征收，因为补偿费用还没有足额落实[1]。", ev, question=question).dropped
+    asked = "临时用地期满后，土地使用者应当在多长期限内完成土地复垦？"
+    ev2 = {1: "土地使用者应当自临时用地期满之日起一年内完成土地复垦。"}
+    assert not verify("临时用地期满后，土地使用者应当在一年内完成土地复垦[1]。", ev2, question=asked).dropped
