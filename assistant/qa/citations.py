@@ -103,11 +103,6 @@ def named_terms(sentence: str) -> set[str]:
     return found
 
 
-def supports(sentence: str, passage: str, min_support: float, question: str = "") -> bool:
-    """The passage supports the sentence (the rules of the module docstring)."""
-    return _supports(_Claim(sentence, bigrams(question)), (passage, bigrams(passage)), min_support)
-
-
 def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE.findall(text) if s.strip() or s == "\n"]
 
