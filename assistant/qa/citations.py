@@ -48,7 +48,7 @@ _FILLER = ("根据", "依据", "规定", "可以", "应当", "以及", "或者",
            "什么", "怎么", "哪些", "多少", "我们", "您的", "你的", "这个", "该项", "相关", "上述", "以上", "如下")
 MIN_CLAIM_BIGRAMS = 4
 MAX_GAP_BIGRAMS = 6  # this many consecutive bigrams of the sentence's own missing from the passage: not supported
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _CONNECTIVE = re.compile(r"[\s\d一二三四五六七八九十（）()、.．:：;；,，。\[\]]*|(?:综上|具体如下|如下|此外|另外)[：:，,。]?")
 _TITLE = re.compile(r"《[^》]{1,60}》(?:第[一二三四五六七八九十百零〇]+条)?")
 _AUTHORITIES = ("县级人民政府", "市、县人民政府", "设区的市级人民政府", "省级人民政府", "乡（镇）人民政府",
@@ -107,7 +107,7 @@ def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE.findall(text) if s.strip() or s == "\n"]
 
 
-def verify(text: str, evidence: Mapping[int, str], *, min_support: float = 0.3,
+def verify(text: str, evidence: Mapping[int, str], *, min_support: float = 0.5,
            keep_uncited: bool = False, question: str = "") -> Verification:
     """Keep the sentences of ``text`` that their cited passage supports; see the module docstring.
 
@@ -174,7 +174,7 @@ class _Claim:
         self.grams = {g for run in self.runs for g in run}
         self.asked = asked
         self.new = self.grams - asked
-        self.numbers = set(_NUMBER.findall(body))
+        self.numbers = set(NUMBER.findall(body))
         self.terms = named_terms(body)
 
     def score(self, passage_grams: set[str]) -> float:
@@ -197,7 +197,7 @@ def _supports(claim: _Claim, passage: tuple[str, set[str]], min_support: float) 
         return False
     if claim.asked and len(claim.new & grams) < min_support * len(claim.new):
         return False  # what the sentence adds to the question must come from the passage
-    if not claim.numbers <= set(_NUMBER.findall(text)):
+    if not claim.numbers <= set(NUMBER.findall(text)):
         return False
     return all(term in text for term in claim.terms)
 

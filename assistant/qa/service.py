@@ -31,14 +31,13 @@ from assistant.access import Role
 from assistant.llm.client import ChatResult, LLMError
 from assistant.qa import prompts, render
 from assistant.qa.analysis import Intent, QueryAnalysis, analyse
-from assistant.qa.citations import bigrams, renumber, verify
+from assistant.qa.citations import NUMBER, bigrams, renumber, verify
 from assistant.qa.router import ToolCall, dedupe_and_cap, route
 from assistant.qa.tools import TOOL_NAMES, Toolbox, ToolResult
 from assistant.settings import Settings
 
 MAX_QUESTION_CHARS = 2000
 INSUFFICIENT = "依据不足"
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _QUESTION_WORDS = ("请问", "什么", "怎么", "怎样", "如何", "哪些", "哪个", "多少", "是否", "能否", "可以", "能不能",
                    "是不是", "有没有", "需要", "应该", "谁批", "由谁", "吗", "呢", "的", "了", "我", "你", "一下", "规定")
 
@@ -348,12 +347,12 @@ def _numbers_guard(text: str, facts: list[str], passages: list[_Passage], flags:
     ``statuses`` maps a check's Chinese name (容积率) to its label (不符合); a sentence
     naming checks with a verdict word must agree with every one of them.
     """
-    allowed = set(_NUMBER.findall("\n".join(facts) + "\n".join(p.text for p in passages)))
+    allowed = set(NUMBER.findall("\n".join(facts) + "\n".join(p.text for p in passages)))
     labels = ("不符合", "无法判定", "有条件", "符合")
     verdict_words = set().union(*(_verdict_words(f, labels) for f in facts)) if facts else set()
     kept = []
     for sentence in re.findall(r"[^。！？\n]+[。！？]?", text):
-        numbers = set(_NUMBER.findall(re.sub(r"\[\d+\]", "", sentence)))
+        numbers = set(NUMBER.findall(re.sub(r"\[\d+\]", "", sentence)))
         stray = numbers - allowed
         says = _verdict_words(sentence, labels)
         named = [label for name, label in statuses.items() if name in sentence]
