@@ -3,7 +3,8 @@
 Usage:
   python bench/qa.py citations [--workspace DIR] [--n 40]   # qa_gold.jsonl + qa_out_of_corpus.jsonl
   python bench/qa.py judge                                  # list cited pairs of the last run not yet judged
-  python bench/qa.py choice [--workspace DIR] [--n 200]     # C-Eval val + planner exams (regulation)
+  python bench/qa.py choice [--workspace DIR] [--n 200] [--suite NAME] [--resume]
+                                                            # C-Eval val + planner exams (regulation)
 
 The workspace must hold ../shared/corpus (ingested first if it does not: ~13 min).
 The model is the one of the settings (embedded: the packaged 1.5B on loopback).
@@ -26,7 +27,11 @@ refused (依据不足, no citation).
 
 choice: accuracy of the model alone and with retrieval (4 passages, <= 1,400
 characters in the prompt) on C-Eval urban_and_rural_planner val and a seeded sample
-of the registered-planner exams, subject regulation.
+of the registered-planner exams, subject regulation.  ``--suite`` runs one of them
+(ceval_val, exams_regulation) and keeps the other's figures in qa_choice.json.  Every
+answer is appended to bench/results/qa_choice_partial.jsonl as it comes; ``--resume``
+reuses the answers there (same suite, mode and question) after an interruption, and
+a run without it starts the file afresh.
 
 Writes bench/results/qa_<part>.json and prints a summary.
 """
@@ -164,25 +169,57 @@ def citations(container, n: int) -> dict:
     }
 
 
-def choice(container, n: int) -> dict:
+CHOICE_SUITES = ("ceval_val", "exams_regulation")
+PARTIAL = RESULTS / "qa_choice_partial.jsonl"
+
+
+def _partial_rows(resume: bool) -> dict[tuple[str, bool], dict]:
+    """Answers of an interrupted choice run, by (suite, retrieval), then question id."""
+    from eval.multiple_choice import QuestionRow
+
+    if not resume:
+        PARTIAL.parent.mkdir(parents=True, exist_ok=True)
+        PARTIAL.write_text("", encoding="utf-8")
+        return {}
+    done: dict[tuple[str, bool], dict] = {}
+    for line in _rows(PARTIAL) if PARTIAL.exists() else []:
+        done.setdefault((line["suite"], line["retrieval"]), {})[line["row"]["id"]] = QuestionRow(**line["row"])
+    print(f"resuming: {sum(len(v) for v in done.values())} answers from {PARTIAL.name}", file=sys.stderr)
+    return done
+
+
+def choice(container, n: int, suites_wanted: tuple[str, ...] = CHOICE_SUITES, resume: bool = False) -> dict:
     from eval.datasets import CEVAL_VAL, PLANNER_EXAMS, load_ceval, load_planner_exams
     from eval.multiple_choice import compare
 
     service = container.choice
-    suites = {
-        "ceval_val": load_ceval(CEVAL_VAL),
-        "exams_regulation": load_planner_exams(PLANNER_EXAMS, subject="regulation", n=n),
+    loaders = {
+        "ceval_val": lambda: load_ceval(CEVAL_VAL),
+        "exams_regulation": lambda: load_planner_exams(PLANNER_EXAMS, subject="regulation", n=n),
     }
+    partial = _partial_rows(resume)
+    previous = RESULTS / "qa_choice.json"
     out = {}
-    for name, questions in suites.items():
+    if set(suites_wanted) != set(CHOICE_SUITES) and previous.exists():
+        kept = json.loads(previous.read_text(encoding="utf-8"))
+        out = {k: kept[k] for k in CHOICE_SUITES if k in kept and k not in suites_wanted}
+    for name in suites_wanted:
+        questions = loaders[name]()
         t0 = time.perf_counter()
 
         def progress(done: int, total: int, _name=name) -> None:
             if done % 20 == 0 or done == total:
                 print(f"{_name}: {done}/{total}", file=sys.stderr)
 
-        result = compare(questions, service, progress=progress)
+        def keep(retrieval: bool, row, _name=name) -> None:
+            with PARTIAL.open("a", encoding="utf-8") as f:
+                f.write(json.dumps({"suite": _name, "retrieval": retrieval, "row": row.model_dump(mode="json")},
+                                   ensure_ascii=False) + "\n")
+
+        done = {mode: partial.get((name, mode), {}) for mode in (False, True)}
+        result = compare(questions, service, progress=progress, done=done, on_row=keep)
         result["seconds"] = round(time.perf_counter() - t0, 1)
+        result["commit"] = commit()
         out[name] = result
         summary = {m: result[m]["accuracy"] for m in ("model_alone", "with_retrieval")}
         print(f"{name}: {len(questions)} questions, {summary}, {result['seconds']} s", file=sys.stderr)
@@ -195,6 +232,10 @@ def main() -> None:
     parser.add_argument("--workspace", type=Path, default=ROOT / "workspace" / "bench")
     parser.add_argument("--corpus")
     parser.add_argument("--n", type=int, default=None)
+    parser.add_argument("--suite", choices=CHOICE_SUITES, action="append",
+                        help="choice: run only this suite (repeatable); the other's last figures are kept")
+    parser.add_argument("--resume", action="store_true",
+                        help="choice: reuse the answers of an interrupted run (qa_choice_partial.jsonl)")
     args = parser.parse_args()
     if args.part == "judge":
         judge()
@@ -204,7 +245,10 @@ def main() -> None:
     container = corpus_container(args.workspace, corpus_dir(args.corpus))
     try:
         t0 = time.perf_counter()
-        result = citations(container, args.n or 40) if args.part == "citations" else choice(container, args.n or 200)
+        if args.part == "citations":
+            result = citations(container, args.n or 40)
+        else:
+            result = choice(container, args.n or 200, tuple(args.suite or CHOICE_SUITES), args.resume)
         model = container.llm.model_name()
     finally:
         container.close()

@@ -7,7 +7,7 @@ as unparsed. Latency is per question, retrieval included.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -74,20 +74,32 @@ def summarise(rows: Sequence[QuestionRow], *, retrieval: bool) -> SuiteResult:
 
 
 def run_suite(questions: Sequence[ChoiceQuestion], service: ChoiceService, *, retrieval: bool,
-              progress: Progress | None = None) -> SuiteResult:
-    """Answer every question in one mode and score it; ``progress(done, total)`` after each question."""
+              progress: Progress | None = None, done: Mapping[str, QuestionRow] | None = None,
+              on_row: Callable[[QuestionRow], None] | None = None) -> SuiteResult:
+    """Answer every question in one mode and score it.
+
+    ``progress(done, total)`` is called after each question and ``on_row(row)``
+    after each question answered now; rows in ``done`` (by question id, from an
+    interrupted run of the same mode) are reused instead of asked again.
+    """
     missing = [q.id for q in questions if not q.answer]
     if missing:
         raise ValueError(f"{len(missing)} questions have no gold answer, e.g. {missing[:3]}")
+    done = done or {}
     rows = []
-    for done, q in enumerate(questions, start=1):
-        got = service.answer(q, retrieval=retrieval)
-        rows.append(QuestionRow(
-            id=q.id, type="multi" if q.multi else "single", gold=q.answer or "", letters=got.letters,
-            correct=got.parsed and got.letters == q.answer, parsed=got.parsed, latency_ms=got.latency_ms,
-            raw=got.raw, evidence=len(got.evidence)))
+    for count, q in enumerate(questions, start=1):
+        row = done.get(q.id)
+        if row is None:
+            got = service.answer(q, retrieval=retrieval)
+            row = QuestionRow(
+                id=q.id, type="multi" if q.multi else "single", gold=q.answer or "", letters=got.letters,
+                correct=got.parsed and got.letters == q.answer, parsed=got.parsed, latency_ms=got.latency_ms,
+                raw=got.raw, evidence=len(got.evidence))
+            if on_row:
+                on_row(row)
+        rows.append(row)
         if progress:
-            progress(done, len(questions))
+            progress(count, len(questions))
     return summarise(rows, retrieval=retrieval)
 
 
@@ -96,15 +108,25 @@ def _delta(after: float | None, before: float | None) -> float | None:
 
 
 def compare(questions: Sequence[ChoiceQuestion], service: ChoiceService, *,
-            progress: Progress | None = None) -> dict[str, Any]:
+            progress: Progress | None = None, done: Mapping[bool, Mapping[str, QuestionRow]] | None = None,
+            on_row: Callable[[bool, QuestionRow], None] | None = None) -> dict[str, Any]:
     """Both modes on the same questions, JSON-ready.
 
     ``delta`` is with-retrieval minus model-alone (accuracy overall and by
     type, unparsed, mean latency); ``fixed`` lists the questions retrieval got
-    right that the model alone got wrong, ``broken`` the reverse.
+    right that the model alone got wrong, ``broken`` the reverse.  ``done`` and
+    ``on_row`` are keyed by the mode (``retrieval``) and work as in
+    :func:`run_suite`, so an interrupted comparison can resume.
     """
-    alone = run_suite(questions, service, retrieval=False, progress=progress)
-    grounded = run_suite(questions, service, retrieval=True, progress=progress)
+    done = done or {}
+
+    def mode(retrieval: bool) -> SuiteResult:
+        report = (lambda row: on_row(retrieval, row)) if on_row else None
+        return run_suite(questions, service, retrieval=retrieval, progress=progress,
+                         done=done.get(retrieval), on_row=report)
+
+    alone = mode(False)
+    grounded = mode(True)
     before = {r.id: r.correct for r in alone.rows}
     return {
         "model_alone": alone.model_dump(mode="json"),

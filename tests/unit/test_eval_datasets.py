@@ -232,3 +232,27 @@ def test_empty_suite_and_missing_gold() -> None:
     no_gold = ChoiceQuestion(id="x", question="问", options={"A": "甲", "B": "乙"})
     with pytest.raises(ValueError, match="no gold answer"):
         run_suite([no_gold], service, retrieval=False)
+
+
+def test_compare_resumes_from_the_rows_of_an_interrupted_run() -> None:
+    first: list[tuple[bool, str]] = []
+    full = compare(QUESTIONS, ChoiceService(FakeModel(), fake_search),
+                   on_row=lambda retrieval, row: first.append((retrieval, row.id)))
+    assert len(first) == 2 * len(QUESTIONS)
+
+    class Counting(FakeModel):
+        calls = 0
+
+        def __call__(self, messages, max_tokens):
+            Counting.calls += 1
+            return super().__call__(messages, max_tokens)
+
+    from eval.multiple_choice import QuestionRow
+    kept = {r["id"]: QuestionRow(**r) for r in full["model_alone"]["rows"][:3]}
+    again: list[tuple[bool, str]] = []
+    resumed = compare(QUESTIONS, ChoiceService(Counting(), fake_search), done={False: kept},
+                      on_row=lambda retrieval, row: again.append((retrieval, row.id)))
+    assert Counting.calls == 1 + len(QUESTIONS)  # only the unanswered questions are asked
+    assert again == [(False, "u1")] + [(True, q.id) for q in QUESTIONS]
+    assert resumed["model_alone"]["accuracy"] == full["model_alone"]["accuracy"]
+    assert [r["id"] for r in resumed["model_alone"]["rows"]] == [q.id for q in QUESTIONS]
