@@ -3,6 +3,7 @@
 Usage:
   python bench/qa.py citations [--workspace DIR] [--n 40]   # qa_gold.jsonl + qa_out_of_corpus.jsonl
   python bench/qa.py judge                                  # list cited pairs of the last run not yet judged
+  python bench/qa.py reverify                               # the current verifier on the last run's answers
   python bench/qa.py choice [--workspace DIR] [--n 200] [--suite NAME] [--resume]
                                                             # C-Eval val + planner exams (regulation)
 
@@ -119,6 +120,33 @@ def judge() -> None:
     print(f"{len(result['unjudged'])} of {result['pairs']} pairs not judged", file=sys.stderr)
 
 
+def reverify() -> None:
+    """Apply the current citation verifier to the answers of the last citations run, without the model.
+
+    A development aid: the answers were already verified once, so this shows only what
+    the present rules drop on top; it is no substitute for a run.
+    """
+    from assistant.qa.citations import verify
+
+    path = RESULTS / "qa_citations.json"
+    if not path.exists():
+        sys.exit(f"{path} not found: run `python bench/qa.py citations` first")
+    run = json.loads(path.read_text(encoding="utf-8"))
+    rows = []
+    for r in run["rows"]:
+        evidence = {i: c["text"] for i, c in enumerate(r["citations"], 1)}
+        checked = verify(r["answer"], evidence, question=r["question"])
+        for sentence in checked.dropped:
+            print(f"{r['id']} dropped: {sentence}", file=sys.stderr)
+        kept = [dict(c, sentences=_citing_sentences(checked.text, i)) for i, c in enumerate(r["citations"], 1)]
+        rows.append(dict(r, answer=checked.text, citations=[c for c in kept if c["sentences"]]))
+    before, after = judged(run["rows"], load_judgements()), judged(rows, load_judgements())
+    for name, result in (("as run", before), ("re-verified", after)):
+        print(f"{name} ({run['commit']}): judged {result['supported']}/{result['judged']} = {result['precision']}, "
+              f"{result['pairs'] - result['judged']} unjudged, "
+              f"{sum(1 for r in (run['rows'] if name == 'as run' else rows) if r['citations'])} answers with citations")
+
+
 def citations(container, n: int) -> dict:
     qa = container.qa
     gold = _rows(GOLD)[:n]
@@ -228,7 +256,7 @@ def choice(container, n: int, suites_wanted: tuple[str, ...] = CHOICE_SUITES, re
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("part", choices=("citations", "judge", "choice"))
+    parser.add_argument("part", choices=("citations", "judge", "reverify", "choice"))
     parser.add_argument("--workspace", type=Path, default=ROOT / "workspace" / "bench")
     parser.add_argument("--corpus")
     parser.add_argument("--n", type=int, default=None)
@@ -237,8 +265,8 @@ def main() -> None:
     parser.add_argument("--resume", action="store_true",
                         help="choice: reuse the answers of an interrupted run (qa_choice_partial.jsonl)")
     args = parser.parse_args()
-    if args.part == "judge":
-        judge()
+    if args.part in ("judge", "reverify"):
+        judge() if args.part == "judge" else reverify()
         return
     if not (SHARED / "eval").is_dir() and args.part == "choice":
         sys.exit(f"../shared/eval not found at {SHARED / 'eval'}: put ../shared beside the project")

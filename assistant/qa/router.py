@@ -48,7 +48,7 @@ from pydantic import BaseModel, Field
 from assistant.qa.analysis import BUILDING_INDICATORS, Intent, QueryAnalysis
 from spatial import landuse
 
-__all__ = ["COUNTY", "MAX_CALLS", "MAX_GRAPH_RULES", "ToolCall", "dedupe_and_cap", "route"]
+__all__ = ["COUNTY", "MAX_CALLS", "MAX_GRAPH_RULES", "ToolCall", "dedupe_and_cap", "route", "unnamed"]
 
 MAX_CALLS = 6
 MAX_GRAPH_RULES = 2
@@ -163,3 +163,57 @@ def route(analysis: QueryAnalysis) -> list[ToolCall]:
         case _:
             calls = _knowledge(analysis)
     return dedupe_and_cap(calls)
+
+
+def _named(value: Any, analysis: QueryAnalysis, kind: str) -> bool:
+    """``value`` is an id of ``kind`` (project, parcel, unit) that the question names, in any spelling."""
+    from assistant.qa.analysis import analyse
+
+    ents = analyse(str(value)).entities
+    found = {"project": ents.project_ids, "parcel": ents.parcel_ids, "unit": ents.unit_ids}[kind]
+    asked = {"project": analysis.entities.project_ids, "parcel": analysis.entities.parcel_ids,
+             "unit": list(analysis.entities.unit_ids) + [z for z in _zones(analysis) if z != COUNTY]}[kind]
+    return bool(found) and all(x in asked for x in found)
+
+
+def unnamed(call: ToolCall, analysis: QueryAnalysis) -> list[str]:
+    """What a model's tool call uses that the question does not say: ids and proposed figures.
+
+    The model chooses tools; the objects it runs them on must come from the question.
+    A small model copies the examples of the schemas (``P-003``) into questions that name
+    no project, and a check run on an invented project or figure is a wrong verdict.
+    ``graph_rules`` and ``search`` take free text and are never refused; ``indicator_chain``
+    on ``county`` is accepted only for an indicator question.
+
+    >>> from assistant.qa.analysis import analyse
+    >>> q = analyse("审查乡镇国土空间规划方案时，耕地转为其他农用地应当怎么把握？")
+    >>> unnamed(ToolCall(name="spatial_check", arguments={"project_id": "P-003"}), q)
+    ['project_id P-003']
+    >>> unnamed(ToolCall(name="spatial_check", arguments={"project_id": "p3"}), analyse("P-003能批吗"))
+    []
+    """
+    args = call.arguments or {}
+    missing: list[str] = []
+    if call.name == "spatial_check":
+        if "project_id" in args and not _named(args["project_id"], analysis, "project"):
+            missing.append(f"project_id {args['project_id']}")
+        if "parcel_id" in args and not _named(args["parcel_id"], analysis, "parcel"):
+            missing.append(f"parcel_id {args['parcel_id']}")
+        if not args.get("project_id") and not args.get("parcel_id"):
+            missing.append("a project or parcel id")
+        given = {round(q.value, 6) for q in analysis.entities.quantities}
+        indicators = args.get("indicators") if isinstance(args.get("indicators"), dict) else {}
+        for key, value in indicators.items():
+            if not isinstance(value, int | float) or round(float(value), 6) not in given:
+                missing.append(f"{key} {value}")
+    elif call.name == "parcel_conditions":
+        if not _named(args.get("parcel_id", ""), analysis, "parcel"):
+            missing.append(f"parcel_id {args.get('parcel_id', '')}".strip())
+    elif call.name == "indicator_chain":
+        zone = args.get("zone_id", "")
+        if zone == COUNTY:
+            if analysis.intent != Intent.INDICATOR:
+                missing.append("zone_id county (not an indicator question)")
+        elif not _named(zone, analysis, "unit"):
+            missing.append(f"zone_id {zone}".strip())
+    return missing

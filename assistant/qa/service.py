@@ -32,13 +32,13 @@ from assistant.llm.client import ChatResult, LLMError
 from assistant.qa import prompts, render
 from assistant.qa.analysis import Intent, QueryAnalysis, analyse
 from assistant.qa.citations import NUMBER, bigrams, renumber, verify
-from assistant.qa.router import ToolCall, dedupe_and_cap, route
+from assistant.qa.router import ToolCall, dedupe_and_cap, route, unnamed
 from assistant.qa.tools import TOOL_NAMES, Toolbox, ToolResult
 from assistant.settings import Settings
 
 MAX_QUESTION_CHARS = 2000
 INSUFFICIENT = "依据不足"
-_QUESTION_WORDS = ("请问", "什么", "怎么", "怎样", "如何", "哪些", "哪个", "多少", "是否", "能否", "可以", "能不能",
+_QUESTION_WORDS = ("我们", "咱们", "你们", "我家", "这能行", "行不行", "这个", "那个", "请问", "什么", "怎么", "怎样", "如何", "哪些", "哪个", "多少", "是否", "能否", "可以", "能不能",
                    "是不是", "有没有", "需要", "应该", "谁批", "由谁", "吗", "呢", "的", "了", "我", "你", "一下", "规定")
 
 
@@ -129,7 +129,14 @@ class QAService:
         except LLMError as exc:
             flags.append(f"model tool choice failed ({exc}); deterministic router used")
             return _ensure_search(routed, question)
-        chosen = [ToolCall(name=c.name, arguments=c.arguments) for c in reply.tool_calls if c.name in TOOL_NAMES]
+        chosen = []
+        for c in reply.tool_calls:
+            call = ToolCall(name=c.name, arguments=c.arguments)
+            invented = unnamed(call, analysis) if c.name in TOOL_NAMES else [f"unknown tool {c.name}"]
+            if invented:
+                flags.append(f"model's {c.name} call ignored: the question does not give {', '.join(invented)}")
+            else:
+                chosen.append(call)
         if analysis.intent == Intent.COMPLIANCE and not any(c.name == "spatial_check" for c in chosen):
             chosen += [c for c in routed if c.name == "spatial_check"]
         return _ensure_search(dedupe_and_cap(chosen or routed), question)
@@ -170,9 +177,7 @@ class QAService:
             text = "无法完成审查：" + "；".join(f"{r.name} {r.error}" for r in failed) + "。"
             return Answer(answer=text, grounded=False, flags=flags)
         if not rendered_lines and not self._covered(passages, similarity):
-            missing = "、".join(analysis.entities.subjects[:3]) or _key_terms(question)
-            text = (f"{INSUFFICIENT}：知识库中没有找到能回答该问题的条文"
-                    + (f"（缺少关于“{missing}”的依据）" if missing else "") + "，请补充相关法规或规划文件后再问。")
+            text = _insufficient("知识库中没有找到能回答该问题的条文", analysis)
             return Answer(answer=text, grounded=False, model="", flags=flags + ["weak evidence"])
 
         evidence_text = prompts.evidence_block(_fit(
@@ -210,8 +215,7 @@ class QAService:
                      for o in order]
         grounded = bool(citations) or bool(rendered_lines)
         if not body or (not citations and not rendered_lines):
-            body = (f"{INSUFFICIENT}：检索到的条文不能支持作答" + (f"（{_key_terms(question)}）" if _key_terms(question)
-                                                                   else "") + "。")
+            body = _insufficient("检索到的条文不能支持作答", analysis)
             grounded = False
             citations = []
         return Answer(answer=body, citations=citations, grounded=grounded, model=reply.model or self.model_name(),
@@ -379,6 +383,15 @@ def _strip_question_words(question: str) -> str:
     for w in _QUESTION_WORDS:
         text = text.replace(w, " ")
     return text
+
+
+def _insufficient(reason: str, analysis: QueryAnalysis) -> str:
+    """The 依据不足 answer, naming what the knowledge base lacks: the question's subjects, else its key words."""
+    ents = analysis.entities
+    named = list(dict.fromkeys(ents.subjects + [lu.name for lu in ents.land_uses]))[:3]
+    missing = "、".join(named) or _key_terms(analysis.question)
+    return (f"{INSUFFICIENT}：{reason}" + (f"（缺少关于“{missing}”的依据）" if missing else "")
+            + "，请补充相关法规或规划文件后再问。")
 
 
 def _key_terms(question: str) -> str:

@@ -37,10 +37,10 @@ SCHEMAS: list[dict[str, Any]] = [
         "description": "审查建设项目是否符合国土空间规划：三条控制线、规划分区、用地性质、规划条件（容积率、建筑密度、限高、绿地率）"
                        "和单元指标平衡。给出项目编号，或给出地块编号和拟建指标。",
         "parameters": {"type": "object", "properties": {
-            "project_id": {"type": "string", "description": "项目编号，如 P-003"},
-            "parcel_id": {"type": "string", "description": "控规地块编号，如 SF-01-03（按该地块范围审查拟建方案）"},
+            "project_id": {"type": "string", "description": "问题中给出的项目编号（形如 P-001）；问题没有给出就不要调用"},
+            "parcel_id": {"type": "string", "description": "问题中给出的控规地块编号（形如 SF-01-03），按该地块范围审查拟建方案"},
             "land_use": {"type": "string", "description": "拟建用地用海分类代码，如 070102"},
-            "indicators": {"type": "object", "description": "拟建指标", "properties": {
+            "indicators": {"type": "object", "description": "问题中给出的拟建指标", "properties": {
                 "far": {"type": "number", "description": "容积率"},
                 "building_density": {"type": "number", "description": "建筑密度 %"},
                 "height": {"type": "number", "description": "建筑高度 m"},

@@ -309,9 +309,33 @@ def test_injection_inside_a_public_document_changes_nothing(world) -> None:
 
 def test_the_model_may_choose_the_tools(world) -> None:
     model = FakeModel(copy_first, tool_calls=[ToolCallRequest(name="spatial_check", arguments={"project_id": "P-005"})])
-    answer = qa(world, model, tool_calling="model").ask("白云嶂山顶那个度假酒店项目能建吗？", role=Role.OFFICER)
+    answer = qa(world, model, tool_calling="model").ask("白云嶂山顶那个度假酒店项目（p5）能建吗？", role=Role.OFFICER)
     assert [c.name for c in answer.tool_calls][:1] == ["spatial_check"]
     assert answer.tool_calls[0].result["project_id"] == "P-005"
+
+
+@pytest.mark.parametrize("invented", [
+    {"name": "spatial_check", "arguments": {"project_id": "P-003"}},  # the schema's example, copied
+    {"name": "parcel_conditions", "arguments": {"parcel_id": "SF-01-03"}},
+    {"name": "indicator_chain", "arguments": {"zone_id": "county"}},
+])
+def test_tools_on_objects_the_question_does_not_name_are_not_run(world, invented) -> None:
+    model = FakeModel(copy_first, tool_calls=[ToolCallRequest(**invented)])
+    answer = qa(world, model, tool_calling="model").ask("审查乡镇国土空间规划方案时，耕地转为其他农用地应当怎么把握？",
+                                                     role=Role.OFFICER)
+    names = [c.name for c in answer.tool_calls]
+    assert names[0] == "search" and set(names) == {"search", "graph_rules"}  # what the router gives
+    assert any(f.startswith(f"model's {invented['name']} call ignored") for f in answer.flags)
+    assert not answer.answer.startswith("无法完成审查")
+
+
+def test_figures_the_question_does_not_give_are_not_checked(world) -> None:
+    model = FakeModel(copy_first, tool_calls=[ToolCallRequest(
+        name="spatial_check", arguments={"parcel_id": "SF-01-03", "indicators": {"far": 2.0, "height": 85}})])
+    answer = qa(world, model, tool_calling="model").ask("SF-01-03地块拟建建筑高度85米，能批吗", role=Role.OFFICER)
+    assert any("far 2.0" in f for f in answer.flags)
+    checks = [c for c in answer.tool_calls if c.name == "spatial_check"]
+    assert [c.arguments for c in checks] == [{"parcel_id": "SF-01-03", "indicators": {"height": 85.0}}]
 
 
 def test_the_router_backs_up_a_model_that_forgets_the_check(world) -> None:

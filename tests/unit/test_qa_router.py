@@ -9,7 +9,7 @@ import pytest
 
 from assistant.qa import router as router_mod
 from assistant.qa.analysis import Entities, Intent, Quantity, QueryAnalysis, analyse
-from assistant.qa.router import MAX_CALLS, ToolCall, route
+from assistant.qa.router import MAX_CALLS, ToolCall, route, unnamed
 
 
 def call(name: str, **arguments: Any) -> ToolCall:
@@ -193,3 +193,25 @@ def test_docstring_examples_run() -> None:
     result = doctest.testmod(router_mod, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 4
     assert result.failed == 0
+
+
+# -- a model's calls must run on what the question names ------------------------------------------------------------
+
+@pytest.mark.parametrize(("question", "name", "arguments", "missing"), [
+    ("耕地转为其他农用地应当怎么把握？", "spatial_check", {"project_id": "P-003"}, ["project_id P-003"]),
+    ("P-003能批吗", "spatial_check", {"project_id": "P003"}, []),
+    ("P-003能批吗", "spatial_check", {}, ["a project or parcel id"]),
+    ("SF-01-03地块拟建容积率3.2，能批吗", "spatial_check", {"parcel_id": "SF-01-03", "indicators": {"far": 3.2}}, []),
+    ("SF-01-03地块拟建容积率3.2，能批吗", "spatial_check",
+     {"parcel_id": "SF-01-03", "indicators": {"far": 3.2, "height": 100}}, ["height 100"]),
+    ("SF-01-03地块拟建容积率3.2，能批吗", "spatial_check", {"parcel_id": "SF-01-04"}, ["parcel_id SF-01-04"]),
+    ("SF-01-03的规划条件是什么", "parcel_conditions", {"parcel_id": "sf-01-03"}, []),
+    ("规划条件由哪个部门提出", "parcel_conditions", {"parcel_id": "SF-01-03"}, ["parcel_id SF-01-03"]),
+    ("SF-02-09所在单元还有余量吗", "indicator_chain", {"zone_id": "SF-02"}, []),
+    ("全县城乡建设用地规模还有多少余量", "indicator_chain", {"zone_id": "county"}, []),
+    ("耕地能建房吗", "indicator_chain", {"zone_id": "county"}, ["zone_id county (not an indicator question)"]),
+    ("耕地能建房吗", "graph_rules", {"subject": "永久基本农田"}, []),
+    ("耕地能建房吗", "search", {"query": "任意"}, []),
+])
+def test_unnamed_lists_what_the_question_does_not_give(question, name, arguments, missing) -> None:
+    assert unnamed(ToolCall(name=name, arguments=arguments), analyse(question)) == missing
