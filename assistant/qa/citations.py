@@ -11,10 +11,12 @@ checked.  Three more rules, each from a failure seen on the gold set: a
 stretch of :data:`MAX_GAP_BIGRAMS` consecutive bigrams of the sentence that neither
 the passage nor the question contains is an added claim ("施工队的方案违反了这一规定",
 "设置自动强制留痕功能" cited to a passage on something else); every number the
-sentence writes must be in the passage (2019年7月30日 against a passage saying 11月底);
-and, given the question, what the sentence adds to the question must come from the
-passage.  A bare verdict (不可以。不能行。是的，<the question restated>。: fewer than
-:data:`MIN_CLAIM_BIGRAMS` content bigrams, or nothing beyond the question) cannot be
+sentence writes must be in the passage (2019年8月底 against a passage saying 11月底), in
+a sentence of the passage that shares at least :data:`NUMBER_CONTEXT` of the words of the
+number's clause (2019年7月30日 is in the passage, but as the date for reporting names,
+not for the report); and, given the question, what the sentence adds to the question must
+come from the passage.  A bare verdict (不可以。不能行。是的，<the question restated>。: fewer than
+:data:`MIN_CLAIM_BIGRAMS` content bigrams, or fewer than :data:`MIN_NEW_BIGRAMS` beyond the question) cannot be
 checked against a passage and is dropped (the 1.5B model's bare yes/no answers on the gold
 set were mostly wrong).  A sentence whose marker does not support it is re-pointed to the passage
 that does, or dropped; a sentence without a marker is given the marker of its best
@@ -47,8 +49,12 @@ _STRIP = re.compile(r"[\s\[\]\d（）()《》〈〉“”\"'‘’，,、：:。
 _FILLER = ("根据", "依据", "规定", "可以", "应当", "以及", "或者", "其中", "因此", "所以", "但是", "如果", "是否",
            "什么", "怎么", "哪些", "多少", "我们", "您的", "你的", "这个", "该项", "相关", "上述", "以上", "如下")
 MIN_CLAIM_BIGRAMS = 4
+MIN_NEW_BIGRAMS = 3  # a sentence adding fewer bigrams than this to the question restates it
 MAX_GAP_BIGRAMS = 6  # this many consecutive bigrams of the sentence's own missing from the passage: not supported
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
+NUMBER_CONTEXT = 0.3  # share of a number's clause words that its passage sentence must share
+_CLAUSE = re.compile(r"[，,；;：:]")
+_PASSAGE_SENTENCE = re.compile(r"[。；;！？!?\n]")
 _CONNECTIVE = re.compile(r"[\s\d一二三四五六七八九十（）()、.．:：;；,，。\[\]]*|(?:综上|具体如下|如下|此外|另外)[：:，,。]?")
 _TITLE = re.compile(r"《[^》]{1,60}》(?:第[一二三四五六七八九十百零〇]+条)?")
 _AUTHORITIES = ("县级人民政府", "市、县人民政府", "设区的市级人民政府", "省级人民政府", "乡（镇）人民政府",
@@ -132,7 +138,7 @@ def verify(text: str, evidence: Mapping[int, str], *, min_support: float = 0.5,
             if cleaned.strip():
                 out.append(cleaned)
             continue
-        if not keep_uncited and (len(claim.grams) < MIN_CLAIM_BIGRAMS or (asked and not claim.new)):
+        if not keep_uncited and (len(claim.grams) < MIN_CLAIM_BIGRAMS or (asked and len(claim.new) < MIN_NEW_BIGRAMS)):
             # 不可以。不能行。需要审批。是的，<the question restated>。
             report.dropped.append(body.rstrip("。！？；!?;"))
             continue
@@ -176,6 +182,9 @@ class _Claim:
         self.new = self.grams - asked
         self.numbers = set(NUMBER.findall(body))
         self.terms = named_terms(body)
+        # each clause that writes a number, with its words: the number must stand in the passage next to them
+        self.number_clauses = [(set(NUMBER.findall(c)), bigrams(c)) for c in _CLAUSE.split(_TITLE.sub(" ", body))
+                               if NUMBER.search(c)]
 
     def score(self, passage_grams: set[str]) -> float:
         return len(self.grams & passage_grams) / len(self.grams) if self.grams else 1.0
@@ -199,7 +208,25 @@ def _supports(claim: _Claim, passage: tuple[str, set[str]], min_support: float) 
         return False  # what the sentence adds to the question must come from the passage
     if not claim.numbers <= set(NUMBER.findall(text)):
         return False
+    if not all(_number_in_context(numbers, grams, text) for numbers, grams in claim.number_clauses):
+        return False
     return all(term in text for term in claim.terms)
+
+
+def _number_in_context(numbers: set[str], clause_grams: set[str], passage: str) -> bool:
+    """Every number of a clause stands in a sentence of the passage that shares the clause's words.
+
+    A date or figure copied from another sentence of the right passage (2019年7月30日 is
+    when names are reported, not when the report is due) is not support.
+    """
+    if not clause_grams:
+        return True
+    need = max(1, round(NUMBER_CONTEXT * len(clause_grams)))
+    for number in numbers:
+        if not any(number in NUMBER.findall(s) and len(clause_grams & bigrams(s)) >= need
+                   for s in _PASSAGE_SENTENCE.split(passage)):
+            return False
+    return True
 
 
 def _best(claim: _Claim, passages: Mapping[int, tuple[str, set[str]]], min_support: float) -> tuple[int | None, float]:

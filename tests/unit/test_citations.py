@@ -113,3 +113,19 @@ def test_restating_the_question_with_a_verdict_is_not_a_claim():
     asked = "临时用地期满后，土地使用者应当在多长期限内完成土地复垦？"
     ev2 = {1: "土地使用者应当自临时用地期满之日起一年内完成土地复垦。"}
     assert not verify("临时用地期满后，土地使用者应当在一年内完成土地复垦[1]。", ev2, question=asked).dropped
+
+
+def test_a_number_must_stand_next_to_what_the_sentence_says_of_it():
+    ev = {1: "2019年11月底前，完成本年度国土空间开发保护现状评估报告；此后每年9月底前，完成当年度评估报告。"
+             "请省级自然资源主管部门于2019年7月30日前将负责人和联络员名单反馈部空间规划局。"}
+    assert verify("年度评估报告的完成时限为2019年7月30日前[1]。", ev).dropped  # the date of another sentence
+    assert not verify("年度评估报告每年9月底前完成[1]。", ev).dropped
+    assert not verify("名单应于2019年7月30日前反馈部空间规划局[1]。", ev).dropped
+
+
+def test_a_sentence_adding_almost_nothing_to_the_question_restates_it():
+    question = "如果我们县的实施监督信息系统还没建成，怎么办？"
+    ev = {1: "要在国土空间规划“一张图”实施监督信息系统中设置自动强制留痕功能；尚未建成系统的，必须落实人工留痕制度。"}
+    assert verify("如果县的实施监督信息系统还没建成，需要在系统里留痕[1]。", ev, question=question).dropped
+    kept = verify("尚未建成系统的，必须落实人工留痕制度[1]。", ev, question=question)
+    assert not kept.dropped and kept.supported == 1
