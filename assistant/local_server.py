@@ -17,7 +17,8 @@ folder (second process, or the same process again) or starts one; a pid in
 stale and is replaced by a fresh start.  :meth:`LocalServer.stop` sends SIGTERM
 and SIGKILL after a grace period.  A process that started the server stops it
 at exit (``atexit``) unless told otherwise; processes that merely reuse it never
-stop it.
+stop it.  So that ``kill`` (SIGTERM) is an exit too, the starting process turns
+SIGTERM into ``SystemExit`` when nothing else handles that signal.
 
 A subclass names its program (:attr:`program`), builds its command line
 (:meth:`_command`), says how its info is stored (:meth:`_info_from_json`) and
@@ -36,6 +37,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -296,6 +298,7 @@ class LocalServer(Generic[InfoT]):
         if self.stop_at_exit and not self._atexit_registered:
             atexit.register(self._stop_at_exit)
             self._atexit_registered = True
+            exit_on_sigterm()
         log.info("%s: started pid %s in %.2f s", self.label, info.pid, self.last_startup_s)
         return info
 
@@ -412,3 +415,22 @@ class LocalServer(Generic[InfoT]):
         if self.started_here and self.stop_at_exit:
             with contextlib.suppress(Exception):
                 self.stop()
+
+
+def _raise_exit(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def exit_on_sigterm() -> bool:
+    """Make SIGTERM exit through ``atexit`` (stopping the servers this process started).
+
+    Only from the main thread and only while SIGTERM has its default action: a host
+    that handles the signal itself (uvicorn, a test runner) keeps its handler.
+    Returns whether the handler was installed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return False
+    signal.signal(signal.SIGTERM, _raise_exit)
+    return True

@@ -2,8 +2,9 @@
 
 Usage:
   python bench/qa.py citations [--workspace DIR] [--n 40]   # qa_gold.jsonl + qa_out_of_corpus.jsonl
-  python bench/qa.py judge                                  # list cited pairs of the last run not yet judged
-  python bench/qa.py reverify                               # the current verifier on the last run's answers
+  python bench/qa.py citations --gold bench/data/qa_heldout.jsonl   # the held-out set (no out-of-corpus part)
+  python bench/qa.py judge [--gold FILE]                    # list cited pairs of the last run not yet judged
+  python bench/qa.py reverify [--gold FILE]                 # the current verifier on the last run's answers
   python bench/qa.py choice [--workspace DIR] [--n 200] [--suite NAME] [--resume]
                                                             # C-Eval val + planner exams (regulation)
 
@@ -34,7 +35,8 @@ answer is appended to bench/results/qa_choice_partial.jsonl as it comes; ``--res
 reuses the answers there (same suite, mode and question) after an interruption, and
 a run without it starts the file afresh.
 
-Writes bench/results/qa_<part>.json and prints a summary.
+Writes bench/results/qa_<part>.json (qa_citations_<gold file stem>.json for another gold
+set) and prints a summary.
 """
 
 from __future__ import annotations
@@ -107,9 +109,14 @@ def judged(rows: list[dict], judgements: dict) -> dict:
             "precision": round(sum(verdicts) / len(verdicts), 4) if verdicts else None, "unjudged": unjudged}
 
 
-def judge() -> None:
+def citations_path(gold: Path) -> Path:
+    """Where a citations run on ``gold`` writes its results."""
+    return RESULTS / ("qa_citations.json" if gold.resolve() == GOLD.resolve() else f"qa_citations_{gold.stem.removeprefix('qa_')}.json")
+
+
+def judge(gold: Path = GOLD) -> None:
     """Print the cited pairs of the last run that bench/data/qa_citation_judgements.jsonl does not judge yet."""
-    path = RESULTS / "qa_citations.json"
+    path = citations_path(gold)
     if not path.exists():
         sys.exit(f"{path} not found: run `python bench/qa.py citations` first")
     result = judged(json.loads(path.read_text(encoding="utf-8"))["rows"], load_judgements())
@@ -120,7 +127,7 @@ def judge() -> None:
     print(f"{len(result['unjudged'])} of {result['pairs']} pairs not judged", file=sys.stderr)
 
 
-def reverify() -> None:
+def reverify(gold: Path = GOLD) -> None:
     """Apply the current citation verifier to the answers of the last citations run, without the model.
 
     A development aid: the answers were already verified once, so this shows only what
@@ -128,7 +135,7 @@ def reverify() -> None:
     """
     from assistant.qa.citations import verify
 
-    path = RESULTS / "qa_citations.json"
+    path = citations_path(gold)
     if not path.exists():
         sys.exit(f"{path} not found: run `python bench/qa.py citations` first")
     run = json.loads(path.read_text(encoding="utf-8"))
@@ -147,9 +154,9 @@ def reverify() -> None:
               f"{sum(1 for r in (run['rows'] if name == 'as run' else rows) if r['citations'])} answers with citations")
 
 
-def citations(container, n: int) -> dict:
+def citations(container, n: int, gold_path: Path = GOLD) -> dict:
     qa = container.qa
-    gold = _rows(GOLD)[:n]
+    gold = _rows(gold_path)[:n]
     rows, ttft, total = [], [], []
     for i, g in enumerate(gold, 1):
         t0 = time.perf_counter()
@@ -171,7 +178,7 @@ def citations(container, n: int) -> dict:
         print(f"[{i}/{len(gold)}] {g['id']} {sum(correct)}/{len(correct)} cited ok, facts {len(facts)}/"
               f"{len(g.get('facts', []))}, {seconds:.1f} s", file=sys.stderr)
     refusals = []
-    for o in _rows(OUT_OF_CORPUS):
+    for o in _rows(OUT_OF_CORPUS) if gold_path.resolve() == GOLD.resolve() else []:
         answer = qa.ask(o["question"], role=Role.PUBLIC)
         refusals.append({"id": o["id"], "question": o["question"], "answer": answer.answer,
                          "refused": answer.answer.startswith("依据不足") and not answer.citations})
@@ -179,6 +186,7 @@ def citations(container, n: int) -> dict:
     answered = [r for r in rows if r["citations"]]
     judgement = judged(rows, load_judgements())
     return {
+        "gold": str(gold_path.relative_to(ROOT)) if gold_path.is_relative_to(ROOT) else str(gold_path),
         "questions": len(rows),
         "citations": len(cited),
         "judged_precision": judgement["precision"],
@@ -260,13 +268,16 @@ def main() -> None:
     parser.add_argument("--workspace", type=Path, default=ROOT / "workspace" / "bench")
     parser.add_argument("--corpus")
     parser.add_argument("--n", type=int, default=None)
+    parser.add_argument("--gold", type=Path, default=GOLD,
+                        help="citations/judge/reverify: the gold questions (default bench/data/qa_gold.jsonl); "
+                             "out-of-corpus refusals are measured with the default set only")
     parser.add_argument("--suite", choices=CHOICE_SUITES, action="append",
                         help="choice: run only this suite (repeatable); the other's last figures are kept")
     parser.add_argument("--resume", action="store_true",
                         help="choice: reuse the answers of an interrupted run (qa_choice_partial.jsonl)")
     args = parser.parse_args()
     if args.part in ("judge", "reverify"):
-        judge() if args.part == "judge" else reverify()
+        judge(args.gold) if args.part == "judge" else reverify(args.gold)
         return
     if not (SHARED / "eval").is_dir() and args.part == "choice":
         sys.exit(f"../shared/eval not found at {SHARED / 'eval'}: put ../shared beside the project")
@@ -274,7 +285,7 @@ def main() -> None:
     try:
         t0 = time.perf_counter()
         if args.part == "citations":
-            result = citations(container, args.n or 40)
+            result = citations(container, args.n or 40, args.gold)
         else:
             result = choice(container, args.n or 200, tuple(args.suite or CHOICE_SUITES), args.resume)
         model = container.llm.model_name()
@@ -283,7 +294,7 @@ def main() -> None:
     report = {"machine": machine(), "commit": commit(), "model": model, "seconds": round(time.perf_counter() - t0, 1),
               **result}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"qa_{args.part}.json"
+    path = citations_path(args.gold) if args.part == "citations" else RESULTS / "qa_choice.json"
     path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     brief = {k: v for k, v in report.items() if k not in ("rows", "refusals")}
     if args.part == "choice":

@@ -313,3 +313,34 @@ def test_unreachable_neo4j_is_graph_unavailable(tmp_path: Path) -> None:
 
     with pytest.raises(GraphUnavailable, match="graph.uri is empty"):
         GraphStore.connect("", "neo4j", "x")
+
+
+def test_sigterm_to_the_starting_process_stops_its_server(tmp_path: Path) -> None:
+    """``kill`` of a CLI or bench process must not leave its embedded server behind."""
+    script = (
+        "import sys, time\n"
+        "from assistant.settings import load_settings\n"
+        "from knowledge_graph.store import GraphStore\n"
+        "s = load_settings('test', environ={'ONEMAP_HOME': sys.argv[1]})\n"
+        "st = GraphStore.from_settings(s)\n"
+        "print(st.server.info.pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "ws")], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        server_pid = int(child.stdout.readline().strip())
+        os.kill(child.pid, signal.SIGTERM)
+        assert child.wait(timeout=60) == 128 + signal.SIGTERM
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.kill(server_pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"server {server_pid} still running after its starter got SIGTERM")
+    finally:
+        if child.poll() is None:
+            child.kill()
