@@ -503,6 +503,9 @@ def demo(
 
 
 import assistant.cli_qa  # noqa: E402,F401  (registers ask, serve and model on this app)
+import assistant.cli_extract  # noqa: E402,F401  (registers extract)
+import assistant.cli_review  # noqa: E402,F401  (registers review)
+import assistant.cli_compare  # noqa: E402,F401  (registers compare)
 
 
 def main() -> None:
