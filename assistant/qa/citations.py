@@ -15,7 +15,12 @@ sentence writes must be in the passage (2019年8月底 against a passage saying 
 a sentence of the passage that shares at least :data:`NUMBER_CONTEXT` of the words of the
 number's clause (2019年7月30日 is in the passage, but as the date for reporting names,
 not for the report); and, given the question, what the sentence adds to the question must
-come from the passage.  A bare verdict (不可以。不能行。是的，<the question restated>。: fewer than
+come from the passage, including at least one phrase of it (two bigrams in a row: scattered
+bigrams such as 要在 and 统中 are not a source), and no clause may add
+:data:`MIN_NEW_BIGRAMS` or more bigrams to the question none of which the passage has ("这笔钱
+是用来支付社会保障费用" against a passage on 养老保险缴费补贴).  Each item of a list joined by 、
+must be in the passage (建设项目安排、… against a passage whose list lacks it; the join itself
+counts, so 市、县 is one authority).  A bare verdict (不可以。不能行。是的，<the question restated>。: fewer than
 :data:`MIN_CLAIM_BIGRAMS` content bigrams, or fewer than :data:`MIN_NEW_BIGRAMS` beyond the question) cannot be
 checked against a passage and is dropped (the 1.5B model's bare yes/no answers on the gold
 set were mostly wrong).  A sentence whose marker does not support it is re-pointed to the passage
@@ -54,6 +59,7 @@ MAX_GAP_BIGRAMS = 6  # this many consecutive bigrams of the sentence's own missi
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 NUMBER_CONTEXT = 0.3  # share of a number's clause words that its passage sentence must share
 _CLAUSE = re.compile(r"[，,；;：:]")
+_LIST_JOIN = re.compile(r"([\u4e00-\u9fff]{2})、(?=([\u4e00-\u9fff]{2}))")
 _PASSAGE_SENTENCE = re.compile(r"[。；;！？!?\n]")
 _CONNECTIVE = re.compile(r"[\s\d一二三四五六七八九十（）()、.．:：;；,，。\[\]]*|(?:综上|具体如下|如下|此外|另外)[：:，,。]?")
 _TITLE = re.compile(r"《[^》]{1,60}》(?:第[一二三四五六七八九十百零〇]+条)?")
@@ -185,9 +191,32 @@ class _Claim:
         # each clause that writes a number, with its words: the number must stand in the passage next to them
         self.number_clauses = [(set(NUMBER.findall(c)), bigrams(c)) for c in _CLAUSE.split(_TITLE.sub(" ", body))
                                if NUMBER.search(c)]
+        self.clauses = [_runs(c) for c in _CLAUSE.split(_TITLE.sub(" ", body))]
+        # the items of a list (界址、面积、用途): the words either side of each 、, and the join itself
+        # (市、县 is one authority); 的、 joins attributes, not items
+        self.list_joins = [(m[1], m[2], m[1][1] + "、" + m[2][0]) for m in _LIST_JOIN.finditer(body)
+                           if m[1][1] not in "的地得之"]
 
     def score(self, passage_grams: set[str]) -> float:
         return len(self.grams & passage_grams) / len(self.grams) if self.grams else 1.0
+
+    def adds_a_phrase(self, passage_grams: set[str]) -> bool:
+        """Beyond the question, the sentence takes at least one phrase (two bigrams in a row) from the passage."""
+        if not self.asked:
+            return True
+        for run in self.runs:
+            for a, b in zip(run, run[1:], strict=False):
+                if a not in self.asked and b not in self.asked and a in passage_grams and b in passage_grams:
+                    return True
+        return False
+
+    def clause_without_source(self, passage_grams: set[str]) -> bool:
+        """A clause adds :data:`MIN_NEW_BIGRAMS` or more bigrams to the question and none is in the passage."""
+        for runs in self.clauses:
+            new = {g for run in runs for g in run} - self.asked
+            if len(new) >= MIN_NEW_BIGRAMS and not new & passage_grams:
+                return True
+        return False
 
     def gap(self, passage_grams: set[str]) -> int:
         """Longest stretch of the sentence's own words (not the question's) absent from the passage."""
@@ -206,6 +235,11 @@ def _supports(claim: _Claim, passage: tuple[str, set[str]], min_support: float) 
         return False
     if claim.asked and len(claim.new & grams) < min_support * len(claim.new):
         return False  # what the sentence adds to the question must come from the passage
+    if not claim.adds_a_phrase(grams) or claim.clause_without_source(grams):
+        return False
+    for before, after, join in claim.list_joins:
+        if join not in text and not (before in grams and after in grams):
+            return False  # an item of a list the passage does not list
     if not claim.numbers <= set(NUMBER.findall(text)):
         return False
     if not all(_number_in_context(numbers, grams, text) for numbers, grams in claim.number_clauses):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.qa.citations import bigrams, renumber, support, verify
-from assistant.qa.service import _fit, _numbers_guard, _Passage, focus
+from assistant.qa.service import _fit, _Passage, focus, numbers_guard
 
 LAW_44 = "建设占用土地，涉及农用地转为建设用地的，应当办理农用地转用审批手续。永久基本农田转为建设用地的，由国务院批准。"
 LAW_46 = "征收下列土地的，由国务院批准：（一）永久基本农田；（二）永久基本农田以外的耕地超过三十五公顷的；（三）其他土地超过七十公顷的。"
@@ -62,10 +62,10 @@ def test_numbers_guard_drops_invented_numbers_and_verdicts() -> None:
     passages = [_Passage(doc_title="城乡规划法", locator="第四十三条", text="建设单位应当按照规划条件进行建设")]
     flags: list[str] = []
     text = "容积率3.2超过上限2.8[1]。容积率为2.5[1]。该项目符合规划[1]。建设单位应当按照规划条件进行建设[1]。"
-    kept = _numbers_guard(text, facts, passages, flags, {"容积率": "不符合", "建筑密度": "符合", "项目": "不符合"})
+    kept = numbers_guard(text, facts, passages, flags, {"容积率": "不符合", "建筑密度": "符合", "项目": "不符合"})
     assert "3.2超过上限2.8" in kept and "2.5" not in kept and "符合规划" not in kept
     assert "按照规划条件进行建设" in kept and len(flags) == 2
-    assert _numbers_guard("建筑密度不符合要求[1]。", facts, passages, [], {"建筑密度": "符合"}) == ""
+    assert numbers_guard("建筑密度不符合要求[1]。", facts, passages, [], {"建筑密度": "符合"}) == ""
 
 
 def test_a_named_term_missing_from_the_passage_is_not_supported():
@@ -129,3 +129,27 @@ def test_a_sentence_adding_almost_nothing_to_the_question_restates_it():
     assert verify("如果县的实施监督信息系统还没建成，需要在系统里留痕[1]。", ev, question=question).dropped
     kept = verify("尚未建成系统的，必须落实人工留痕制度[1]。", ev, question=question)
     assert not kept.dropped and kept.supported == 1
+
+
+def test_what_a_sentence_adds_must_include_a_phrase_of_the_passage():
+    question = "规划编制、审批、修改的过程要求在“一张图”系统里留痕，如果我们县的实施监督信息系统还没建成，怎么办？"
+    ev = {1: "（二）要在国土空间规划“一张图”实施监督信息系统中设置自动强制留痕功能；尚未建成系统的，必须落实人工留痕制度。"}
+    # scattered bigrams (要在, 统中) are not a phrase taken from the passage
+    assert verify("如果县的实施监督信息系统还没建成，我们需要在“一张图”系统中留痕[1]。", ev, question=question).dropped
+    assert not verify("尚未建成系统的，必须落实人工留痕制度[1]。", ev, question=question).dropped
+
+
+def test_a_clause_adding_words_none_of_which_the_passage_has_is_not_supported():
+    question = "听说还有一笔被征地农民的社会保障费用，这笔钱主要是拿来干什么的？"
+    ev = {1: "社会保障费用主要用于符合条件的被征地农民的养老保险等社会保险缴费补贴，按照省、自治区、直辖市的规定单独列支。"}
+    assert verify("这笔钱主要是用来支付被征地农民的社会保障费用，按照省、自治区、直辖市的规定单独列支[1]。", ev,
+                  question=question).dropped
+    assert not verify("社会保障费用主要用于被征地农民的养老保险等社会保险缴费补贴[1]。", ev, question=question).dropped
+
+
+def test_every_item_of_a_list_must_be_in_the_passage():
+    ev = {1: "农用地转用方案应当重点对是否符合国土空间规划和土地利用年度计划以及补充耕地情况作出说明。"
+             "市、县人民政府自然资源主管部门应当明确土地界址、面积、用途。"}
+    assert verify("农用地转用方案应当重点对建设项目安排、是否符合国土空间规划以及补充耕地情况作出说明[1]。", ev).dropped
+    assert not verify("农用地转用方案应当对是否符合国土空间规划、补充耕地情况作出说明[1]。", ev).dropped
+    assert not verify("由市、县人民政府自然资源主管部门明确面积、用途[1]。", ev).dropped  # 市、县 is one authority
