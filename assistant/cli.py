@@ -502,10 +502,10 @@ def demo(
     out.print(summary)
 
 
-import assistant.cli_qa  # noqa: E402,F401  (registers ask, serve and model on this app)
-import assistant.cli_extract  # noqa: E402,F401  (registers extract)
-import assistant.cli_review  # noqa: E402,F401  (registers review)
 import assistant.cli_compare  # noqa: E402,F401  (registers compare)
+import assistant.cli_extract  # noqa: E402,F401  (registers extract)
+import assistant.cli_qa  # noqa: E402,F401  (registers ask, serve and model on this app)
+import assistant.cli_review  # noqa: E402,F401  (registers review)
 
 
 def main() -> None:
