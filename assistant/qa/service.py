@@ -197,7 +197,7 @@ class QAService:
 
         evidence_map = {numbers[p.key]: p.text for p in numbered}
         if rendered_lines:
-            model_text = _numbers_guard(model_text, facts, numbered, flags, _check_statuses(results))
+            model_text = numbers_guard(model_text, facts, numbered, flags, _check_statuses(results))
         checked = verify(model_text, evidence_map, min_support=cfg.min_support, question=question)
         if checked.dropped:
             flags.append(f"dropped {len(checked.dropped)} unsupported sentence(s): " + "；".join(checked.dropped)[:300])
@@ -344,7 +344,7 @@ def focus(text: str, question: str, limit: int) -> str:
     return "".join(out)
 
 
-def _numbers_guard(text: str, facts: list[str], passages: list[_Passage], flags: list[str],
+def numbers_guard(text: str, facts: list[str], passages: list[_Passage], flags: list[str],
                    statuses: dict[str, str]) -> str:
     """Drop sentences of the model that state numbers or verdicts the tools did not give.
 

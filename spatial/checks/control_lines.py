@@ -58,7 +58,7 @@ def check_redline(project: Project, ko: KindOverlap, rules: RuleSet, tolerance: 
         **common, status=Status.FAIL, overlap_area_m2=r2(area), overlap_ratio=ratio(area, project.area_m2),
         feature_ids=ids, rule=RuleRef.of(rules.rule("ecr.general")),
         message=(f"项目位于{where}。生态保护红线内严格禁止开发性、生产性建设活动，"
-                 f"项目类型“{_TYPE_LABELS.get(project.project_type, ptype)}”不属于允许的有限人为活动。"))
+                 f"项目类型“{PROJECT_TYPE_LABELS.get(project.project_type, ptype)}”不属于允许的有限人为活动。"))
 
 
 def check_farmland(project: Project, ko: KindOverlap, rules: RuleSet, tolerance: float) -> CheckResult:
@@ -80,7 +80,7 @@ def check_farmland(project: Project, ko: KindOverlap, rules: RuleSet, tolerance:
     return CheckResult(
         **common, status=Status.FAIL, overlap_area_m2=r2(area), overlap_ratio=ratio(area, project.area_m2),
         feature_ids=ids, rule=RuleRef.of(rules.rule("pbf.occupation")),
-        message=(f"项目{where}。永久基本农田不得擅自占用；项目类型“{_TYPE_LABELS.get(project.project_type)}”"
+        message=(f"项目{where}。永久基本农田不得擅自占用；项目类型“{PROJECT_TYPE_LABELS.get(project.project_type)}”"
                  "不属于国家能源、交通、水利、军事设施等重点建设项目，不能占用永久基本农田，也不能通过用地预审。"))
 
 
@@ -121,7 +121,7 @@ def check_urban_boundary(project: Project, ko: KindOverlap, rules: RuleSet, tole
                        message=f"{part}，用途{code}不属于城镇建设用地，按“约束指标＋分区准入”管理。")
 
 
-_TYPE_LABELS = {
+PROJECT_TYPE_LABELS = {
     ProjectType.RESIDENTIAL: "居住", ProjectType.COMMERCIAL: "商业", ProjectType.INDUSTRIAL: "工业",
     ProjectType.PUBLIC_FACILITY: "公共设施", ProjectType.LINEAR_INFRASTRUCTURE: "线性基础设施",
     ProjectType.NATIONAL_KEY_PROJECT: "国家重大（重点）项目", ProjectType.ECOLOGICAL_RESTORATION: "生态修复",
