@@ -15,6 +15,7 @@ from pathlib import Path
 from ingest.errors import EmptyDocumentError, IngestError, UnsupportedFormatError
 from ingest.models import ParsedDocument
 from ingest.readers import docx, html, markdown, pdf, text
+from ingest.readers._tables import parse_pipe_table
 
 Reader = Callable[[Path], ParsedDocument]
 
@@ -86,4 +87,4 @@ def read_document(path: Path) -> ParsedDocument:
     return reader(path)
 
 
-__all__ = ["SUPPORTED_SUFFIXES", "read_document"]
+__all__ = ["SUPPORTED_SUFFIXES", "parse_pipe_table", "read_document"]
