@@ -20,7 +20,8 @@ bigrams such as 要在 and 统中 are not a source), and no clause may add
 :data:`MIN_NEW_BIGRAMS` or more bigrams to the question none of which the passage has ("这笔钱
 是用来支付社会保障费用" against a passage on 养老保险缴费补贴).  Each item of a list joined by 、
 must be in the passage (建设项目安排、… against a passage whose list lacks it; the join itself
-counts, so 市、县 is one authority).  A bare verdict (不可以。不能行。是的，<the question restated>。: fewer than
+counts, so 市、县 is one authority).  A government or department the sentence names (the two
+characters before 人民政府 / 主管部门 / 行政部门) must be named by the passage.  A bare verdict (不可以。不能行。是的，<the question restated>。: fewer than
 :data:`MIN_CLAIM_BIGRAMS` content bigrams, or fewer than :data:`MIN_NEW_BIGRAMS` beyond the question) cannot be
 checked against a passage and is dropped (the 1.5B model's bare yes/no answers on the gold
 set were mostly wrong).  A sentence whose marker does not support it is re-pointed to the passage
@@ -59,6 +60,8 @@ MAX_GAP_BIGRAMS = 6  # this many consecutive bigrams of the sentence's own missi
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 NUMBER_CONTEXT = 0.3  # share of a number's clause words that its passage sentence must share
 _CLAUSE = re.compile(r"[，,；;：:]")
+# a government or department the sentence names, by the two characters before its kind: 县级人民政府, 名镇人民政府
+_BODY = re.compile(r"[\u4e00-\u9fff]{2}(?:人民政府|主管部门|行政部门)")
 _LIST_JOIN = re.compile(r"([\u4e00-\u9fff]{2})、(?=([\u4e00-\u9fff]{2}))")
 _PASSAGE_SENTENCE = re.compile(r"[。；;！？!?\n]")
 _CONNECTIVE = re.compile(r"[\s\d一二三四五六七八九十（）()、.．:：;；,，。\[\]]*|(?:综上|具体如下|如下|此外|另外)[：:，,。]?")
@@ -188,6 +191,7 @@ class _Claim:
         self.new = self.grams - asked
         self.numbers = set(NUMBER.findall(body))
         self.terms = named_terms(body)
+        self.bodies = {m[0] for m in _BODY.finditer(_TITLE.sub(" ", body))}
         # each clause that writes a number, with its words: the number must stand in the passage next to them
         self.number_clauses = [(set(NUMBER.findall(c)), bigrams(c)) for c in _CLAUSE.split(_TITLE.sub(" ", body))
                                if NUMBER.search(c)]
@@ -244,6 +248,8 @@ def _supports(claim: _Claim, passage: tuple[str, set[str]], min_support: float) 
         return False
     if not all(_number_in_context(numbers, grams, text) for numbers, grams in claim.number_clauses):
         return False
+    if not all(body in text for body in claim.bodies):
+        return False  # 历史文化名镇人民政府 against a passage naming 所在地县级人民政府
     return all(term in text for term in claim.terms)
 
 

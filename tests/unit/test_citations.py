@@ -153,3 +153,11 @@ def test_every_item_of_a_list_must_be_in_the_passage():
     assert verify("农用地转用方案应当重点对建设项目安排、是否符合国土空间规划以及补充耕地情况作出说明[1]。", ev).dropped
     assert not verify("农用地转用方案应当对是否符合国土空间规划、补充耕地情况作出说明[1]。", ev).dropped
     assert not verify("由市、县人民政府自然资源主管部门明确面积、用途[1]。", ev).dropped  # 市、县 is one authority
+
+
+def test_the_government_a_sentence_names_must_be_the_passages():
+    ev = {1: "历史文化名镇、名村批准公布后，所在地县级人民政府应当组织编制历史文化名镇、名村保护规划。"}
+    assert verify("历史文化名镇批准公布后，历史文化名镇人民政府应当组织编制保护规划[1]。", ev).dropped
+    assert not verify("历史文化名镇批准公布后，所在地县级人民政府应当组织编制保护规划[1]。", ev).dropped
+    ev2 = {1: "市、县人民政府自然资源主管部门应当依据国土空间规划提出规划条件。"}
+    assert not verify("规划条件由市、县人民政府自然资源主管部门依据国土空间规划提出[1]。", ev2).dropped
