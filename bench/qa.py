@@ -234,6 +234,7 @@ def choice(container, n: int, suites_wanted: tuple[str, ...] = CHOICE_SUITES, re
         "exams_regulation": lambda: load_planner_exams(PLANNER_EXAMS, subject="regulation", n=n),
     }
     partial = _partial_rows(resume)
+    started = commit()
     previous = RESULTS / "qa_choice.json"
     out = {}
     if set(suites_wanted) != set(CHOICE_SUITES) and previous.exists():
@@ -255,7 +256,7 @@ def choice(container, n: int, suites_wanted: tuple[str, ...] = CHOICE_SUITES, re
         done = {mode: partial.get((name, mode), {}) for mode in (False, True)}
         result = compare(questions, service, progress=progress, done=done, on_row=keep)
         result["seconds"] = round(time.perf_counter() - t0, 1)
-        result["commit"] = commit()
+        result["commit"] = started
         out[name] = result
         summary = {m: result[m]["accuracy"] for m in ("model_alone", "with_retrieval")}
         print(f"{name}: {len(questions)} questions, {summary}, {result['seconds']} s", file=sys.stderr)
@@ -281,6 +282,7 @@ def main() -> None:
         return
     if not (SHARED / "eval").is_dir() and args.part == "choice":
         sys.exit(f"../shared/eval not found at {SHARED / 'eval'}: put ../shared beside the project")
+    started_at = commit()  # the code this run loaded, not the HEAD when it finishes
     container = corpus_container(args.workspace, corpus_dir(args.corpus))
     try:
         t0 = time.perf_counter()
@@ -291,7 +293,7 @@ def main() -> None:
         model = container.llm.model_name()
     finally:
         container.close()
-    report = {"machine": machine(), "commit": commit(), "model": model, "seconds": round(time.perf_counter() - t0, 1),
+    report = {"machine": machine(), "commit": started_at, "model": model, "seconds": round(time.perf_counter() - t0, 1),
               **result}
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = citations_path(args.gold) if args.part == "citations" else RESULTS / "qa_choice.json"
