@@ -1204,6 +1204,18 @@ def summary(stats: dict, projects: list[dict], frames: Frames) -> str:
     return "\n".join(lines)
 
 
+def sync_files(files: dict[Path, str], *, check: bool) -> list[Path]:
+    """The files on disk that differ from ``files``: listed on stderr with ``check``, else written."""
+    stale = [p for p, text in files.items() if not p.is_file() or p.read_text(encoding="utf-8") != text]
+    for p in stale:
+        if check:
+            print(f"out of date: {p.relative_to(REPO_DIR)}", file=sys.stderr)
+        else:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(files[p], encoding="utf-8")
+    return stale
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -1219,14 +1231,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BuildError as exc:
         print(f"build_layers: {exc}", file=sys.stderr)
         return 2
-    stale = [p for p, text in files.items() if not p.is_file() or p.read_text(encoding="utf-8") != text]
+    stale = sync_files(files, check=args.check)
     if args.check:
-        for p in stale:
-            print(f"out of date: {p.relative_to(REPO_DIR)}", file=sys.stderr)
         return 1 if stale else 0
-    for p in stale:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(files[p], encoding="utf-8")
     if not args.quiet:
         print(summary(stats, projects, frames))
         print(f"wrote {len(stale)} of {len(files)} files")

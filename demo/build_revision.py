@@ -36,6 +36,7 @@ from demo.build_layers import (
     LAND_USE_NAMES,
     Frames,
     mapping_rounded,
+    sync_files,
     town_to_gk,
 )
 
@@ -268,14 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RevisionError as exc:
         print(f"build_revision: {exc}", file=sys.stderr)
         return 2
-    stale = [p for p, text in out.items() if not p.is_file() or p.read_text(encoding="utf-8") != text]
+    stale = sync_files(out, check=args.check)
     if args.check:
-        for p in stale:
-            print(f"out of date: {p.relative_to(REPO_DIR)}", file=sys.stderr)
         return 1 if stale else 0
-    for p in stale:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(out[p], encoding="utf-8")
     print(f"wrote {len(stale)} of {len(out)} files; {len(CHANGES)} planted changes")
     return 0
 
