@@ -35,6 +35,7 @@ class QuestionRow(BaseModel):
     latency_ms: int
     raw: str
     evidence: int  # excerpts in the prompt
+    method: Literal["model", "cloze"] = "model"  # cloze: read off an excerpt, the model not asked
 
 
 class SuiteResult(BaseModel):
@@ -43,6 +44,8 @@ class SuiteResult(BaseModel):
     correct: int
     accuracy: float | None
     by_type: dict[QuestionType, TypeScore]
+    by_method: dict[str, TypeScore]  # model / cloze (read off an excerpt)
+    with_evidence: int  # questions that had excerpts in the prompt
     unparsed: int
     mean_latency_ms: float | None
     p50_latency_ms: float | None
@@ -61,11 +64,16 @@ def summarise(rows: Sequence[QuestionRow], *, retrieval: bool) -> SuiteResult:
         picked = [r for r in rows if r.type == kind]
         hits = sum(r.correct for r in picked)
         by_type[kind] = TypeScore(n=len(picked), correct=hits, accuracy=_ratio(hits, len(picked)))
+    by_method = {}
+    for method in sorted({r.method for r in rows}):
+        picked = [r for r in rows if r.method == method]
+        hits = sum(r.correct for r in picked)
+        by_method[method] = TypeScore(n=len(picked), correct=hits, accuracy=_ratio(hits, len(picked)))
     latencies = [r.latency_ms for r in rows]
     correct = sum(r.correct for r in rows)
     return SuiteResult(
         retrieval=retrieval, n=len(rows), correct=correct, accuracy=_ratio(correct, len(rows)), by_type=by_type,
-        unparsed=sum(not r.parsed for r in rows),
+        by_method=by_method, with_evidence=sum(r.evidence > 0 for r in rows), unparsed=sum(not r.parsed for r in rows),
         mean_latency_ms=round(sum(latencies) / len(latencies), 1) if latencies else None,
         p50_latency_ms=percentile(latencies, 50) if latencies else None,
         p95_latency_ms=percentile(latencies, 95) if latencies else None,
@@ -94,7 +102,7 @@ def run_suite(questions: Sequence[ChoiceQuestion], service: ChoiceService, *, re
             row = QuestionRow(
                 id=q.id, type="multi" if q.multi else "single", gold=q.answer or "", letters=got.letters,
                 correct=got.parsed and got.letters == q.answer, parsed=got.parsed, latency_ms=got.latency_ms,
-                raw=got.raw, evidence=len(got.evidence))
+                raw=got.raw, evidence=len(got.evidence), method=got.method)
             if on_row:
                 on_row(row)
         rows.append(row)

@@ -19,8 +19,11 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
+
+from assistant.qa.cloze import cloze_answer
 
 LETTERS = "ABCDE"
 EVIDENCE_CHARS = 1400  # the whole evidence block, headers included
@@ -28,6 +31,8 @@ TITLE_CHARS = 40
 MIN_EXCERPT_CHARS = 30  # an excerpt that would be cut shorter than this is left out
 MAX_TOKENS_SINGLE = 8
 MAX_TOKENS_MULTI = 16
+POOL = 30  # hits searched before keeping those of the documents a question names
+MIN_STEM_COVERAGE = 0.35  # share of the stem's bigrams one sentence of an excerpt must hold (unnamed documents)
 
 Complete = Callable[[list[dict[str, str]], int], str]
 Search = Callable[[str, int], list[dict]]
@@ -84,6 +89,8 @@ class ChoiceAnswer(BaseModel):
                                            description="Excerpts put in the prompt: doc_title, locator, text")
     latency_ms: int
     parsed: bool
+    method: Literal["model", "cloze"] = Field(
+        "model", description="cloze: read off an excerpt without the model (assistant.qa.cloze)")
 
 
 # -- prompt ---------------------------------------------------------------------------------------------------------
@@ -100,12 +107,58 @@ def _header(i: int, title: str, locator: str) -> str:
     return f"【{i}】《{title}》{locator}："
 
 
-def fit_evidence(evidence: Sequence[Mapping] | None, budget: int = EVIDENCE_CHARS) -> list[dict[str, str]]:
+_SENTENCE_END = re.compile(r"(?<=[。；;！？!?\n])")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = "".join(_CJK.findall(text))
+    return {chars[i:i + 2] for i in range(len(chars) - 1)}
+
+
+def focus(text: str, query: str, limit: int) -> str:
+    """At most ``limit`` characters of ``text`` around its sentence sharing most bigrams with ``query``.
+
+    An article's answer is often in its third sentence; clipping from the
+    start would cut it off. Neighbouring sentences are added after, then
+    before, while they fit; with no query, or no shared bigram, or a text
+    that fits, the text is clipped from the start as before.
+
+    Examples
+    --------
+    >>> focus("第一条 总则。第二条 用地。抢救发掘应当自开工之日起10个工作日内补办手续。第四条 附则。",
+    ...       "抢救发掘 开工 工作日", 34)
+    '抢救发掘应当自开工之日起10个工作日内补办手续。第四条 附则。'
+    """
+    if len(text) <= limit:
+        return text
+    wanted = _bigrams(query)
+    sentences = [s for s in _SENTENCE_END.split(text) if s]
+    scores = [len(_bigrams(s) & wanted) for s in sentences]
+    if not wanted or max(scores, default=0) == 0:
+        return _clip(text, limit)
+    best = scores.index(max(scores))
+    if len(sentences[best]) >= limit:
+        return _clip(sentences[best], limit)
+    lo, hi, size = best, best + 1, len(sentences[best])
+    while True:
+        grew = False
+        if hi < len(sentences) and size + len(sentences[hi]) <= limit:
+            size, hi, grew = size + len(sentences[hi]), hi + 1, True
+        if lo > 0 and size + len(sentences[lo - 1]) <= limit:
+            size, lo, grew = size + len(sentences[lo - 1]), lo - 1, True
+        if not grew:
+            return "".join(sentences[lo:hi])
+
+
+def fit_evidence(evidence: Sequence[Mapping] | None, budget: int = EVIDENCE_CHARS,
+                 query: str = "") -> list[dict[str, str]]:
     """Short citation dicts whose numbered lines fit in ``budget`` characters.
 
     Headers are kept whole (titles clipped to :data:`TITLE_CHARS`); the texts
     share what is left, short ones first, so one long excerpt cannot crowd
-    out the others. Trailing hits are dropped when the headers alone do not
+    out the others. A text that must be cut keeps the part nearest ``query``
+    (:func:`focus`). Trailing hits are dropped when the headers alone do not
     fit. Fitting an already fitted list returns it unchanged.
 
     Examples
@@ -136,8 +189,8 @@ def fit_evidence(evidence: Sequence[Mapping] | None, budget: int = EVIDENCE_CHAR
     for done, i in enumerate(order):
         share = room // (len(items) - done)
         take = min(len(items[i]["text"]), share)
-        items[i]["text"] = _clip(items[i]["text"], take)
-        room -= take
+        items[i]["text"] = focus(items[i]["text"], query, take)
+        room -= len(items[i]["text"])
     return items
 
 
@@ -157,7 +210,7 @@ def build_messages(q: ChoiceQuestion, evidence: Sequence[Mapping] | None = None)
     (['system', 'user'], '只输出一个选项字母。')
     """
     parts = []
-    fitted = fit_evidence(evidence)
+    fitted = fit_evidence(evidence, query=retrieval_query(q))
     if fitted:
         parts += [_EVIDENCE_HEAD, _evidence_block(fitted), _EVIDENCE_USE, ""]
     parts.append(_MULTI_HEAD if q.multi else _SINGLE_HEAD)
@@ -299,6 +352,30 @@ def parse_letters(reply: str, options: str | Mapping[str, str] = "ABCD", multi: 
 
 # -- service --------------------------------------------------------------------------------------------------------
 
+def _stem(q: ChoiceQuestion) -> str:
+    return re.sub(r"_{2,}|[(（]\s*[)）]", "", q.question)
+
+
+def stem_coverage(q: ChoiceQuestion, text: str) -> float:
+    """The largest share of the question stem's bigrams that one sentence of ``text`` holds.
+
+    An article that answers a question restates most of it (……应当优先安排基础设施
+    for ……应当优先安排______); an article that merely shares a term (监督, 原则)
+    holds a small share.
+
+    Examples
+    --------
+    >>> q = ChoiceQuestion(id="1", question="历史文化名城应当______保护", options={"A": "整体", "B": "分类"})
+    >>> stem_coverage(q, "第二十一条 历史文化名城、名镇、名村应当整体保护。"), stem_coverage(q, "保护规划由省人民政府审批。")
+    (0.78, 0.11)
+    """
+    wanted = _bigrams(_stem(q))
+    if not wanted:
+        return 0.0
+    best = max((len(_bigrams(s) & wanted) for s in _SENTENCE_END.split(text) if s), default=0)
+    return round(best / len(wanted), 2)
+
+
 def retrieval_query(q: ChoiceQuestion) -> str:
     """The question without its blanks, then the option texts (options often carry the key terms).
 
@@ -307,12 +384,46 @@ def retrieval_query(q: ChoiceQuestion) -> str:
     >>> retrieval_query(ChoiceQuestion(id="1", question="有效期为____年（ ）", options={"A": "1", "B": "3"}))
     '有效期为年 1 3'
     """
-    stem = re.sub(r"_{2,}|[(（]\s*[)）]", "", q.question)
-    return _squash(" ".join([stem, *q.options.values()]))
+    return _squash(" ".join([_stem(q), *q.options.values()]))
+
+
+_NAMED = re.compile(r"《([^》]{2,60})》")
+_TITLE_NOISE = re.compile(r"^中华人民共和国|[（(]\d{4}[-年.]\d{1,2}[-月.]\d{1,2}日?[)）]$|\s+")
+
+
+def title_key(title: str) -> str:
+    """A document title without 中华人民共和国, a trailing date or spaces, to compare titles.
+
+    Examples
+    --------
+    >>> title_key("中华人民共和国城乡规划法"), title_key("土地管理法(2019-08-26)")
+    ('城乡规划法', '土地管理法')
+    """
+    return _TITLE_NOISE.sub("", unicodedata.normalize("NFKC", title).strip())
+
+
+def named_documents(q: ChoiceQuestion) -> set[str]:
+    """The title keys of the documents the question names in 《》 (根据《文物保护法》, ...).
+
+    Examples
+    --------
+    >>> sorted(named_documents(ChoiceQuestion(id="1", question="根据《中华人民共和国文物保护法》和《文物保护法实施条例》，……",
+    ...                                       options={"A": "5", "B": "10"})))
+    ['文物保护法', '文物保护法实施条例']
+    """
+    return {title_key(t) for t in _NAMED.findall(unicodedata.normalize("NFKC", q.question))}
 
 
 class ChoiceService:
-    """Answers choice questions with the model alone or with retrieved excerpts in the prompt."""
+    """Answers choice questions with the model alone or with retrieved excerpts in the prompt.
+
+    With retrieval, a question that names its documents (根据《行政许可法》……)
+    gets excerpts of those documents only: when the knowledge base does not
+    hold them, an article of another law is a distraction, not evidence, and
+    the question is answered from the model's knowledge as without retrieval.
+    A question that names none gets the excerpts that restate a good part of
+    it (:func:`stem_coverage`), for the same reason.
+    """
 
     def __init__(self, complete: Complete, search: Search | None = None, k: int = 4) -> None:
         if k < 1:
@@ -325,9 +436,24 @@ class ChoiceService:
         if retrieval and self.search is None:
             raise ValueError("retrieval was asked for but the ChoiceService has no search function")
         started = time.perf_counter()
-        evidence = fit_evidence(self.search(retrieval_query(q), self.k)) if retrieval and self.search else []
+        evidence = self.evidence(q) if retrieval and self.search else []
+        read = cloze_answer(q.question, q.options, [e["text"] for e in evidence], multi=q.multi)
+        if read:
+            return ChoiceAnswer(id=q.id, letters=read, raw=f"{read}（据资料原文）", evidence=evidence,
+                                latency_ms=round((time.perf_counter() - started) * 1000), parsed=True,
+                                method="cloze")
         max_tokens = MAX_TOKENS_MULTI if q.multi else MAX_TOKENS_SINGLE
         raw = self.complete(build_messages(q, evidence), max_tokens)
         letters = parse_letters(raw, q.options, multi=q.multi)
         return ChoiceAnswer(id=q.id, letters=letters, raw=raw, evidence=evidence,
                             latency_ms=round((time.perf_counter() - started) * 1000), parsed=bool(letters))
+
+    def evidence(self, q: ChoiceQuestion) -> list[dict[str, str]]:
+        """Up to ``k`` fitted excerpts for ``q``: of the documents it names, when it names any."""
+        query = retrieval_query(q)
+        named = named_documents(q)
+        if not named:
+            hits = [h for h in self.search(query, self.k) if stem_coverage(q, str(h.get("text", ""))) >= MIN_STEM_COVERAGE]
+            return fit_evidence(hits, query=query)
+        hits = [h for h in self.search(query, max(POOL, self.k)) if title_key(str(h.get("doc_title", ""))) in named]
+        return fit_evidence(hits[: self.k], query=query)

@@ -13,8 +13,12 @@ from assistant.qa.choice import (
     ChoiceService,
     build_messages,
     fit_evidence,
+    focus,
+    named_documents,
     parse_letters,
     retrieval_query,
+    stem_coverage,
+    title_key,
 )
 
 HEIGHTS = {"A": "0.30～0.90m", "B": "0.45～0.60m", "C": "0.15～0.30m", "D": "0.60～0.90m"}
@@ -282,3 +286,64 @@ def test_retrieval_without_search_is_an_error() -> None:
         ChoiceService(FakeModel({})).answer(SINGLE, retrieval=True)
     with pytest.raises(ValueError, match="k must be"):
         ChoiceService(FakeModel({}), k=0)
+
+
+# -- which excerpts a question gets ------------------------------------------------------------------------------
+
+LAW = ChoiceQuestion(id="n1", question="根据《中华人民共和国文物保护法》，抢救发掘应当自开工之日起______个工作日内补办审批手续",
+                     options={"A": "5", "B": "10"}, answer="B")
+ARTICLE = ("第二十四条 国务院文物行政主管部门应当自收到发掘计划之日起30个工作日内作出批准或者不批准决定。"
+           "决定批准的，发给批准文件；决定不批准的，应当书面通知当事人并说明理由。"
+           "抢救性发掘，省人民政府文物行政主管部门应当自开工之日起10个工作日内向国务院文物行政主管部门补办审批手续。")
+
+
+def test_titles_are_compared_without_country_name_and_date() -> None:
+    assert title_key("中华人民共和国城乡规划法") == title_key("城乡规划法(2019-04-23)") == "城乡规划法"
+    assert title_key("宁波市历史文化名城名镇名村保护条例") != title_key("历史文化名城名镇名村保护条例")
+    assert named_documents(LAW) == {"文物保护法"}
+    assert named_documents(SINGLE) == set()
+
+
+def test_focus_keeps_the_sentence_that_answers() -> None:
+    got = focus(ARTICLE, retrieval_query(LAW), 80)
+    assert "自开工之日起10个工作日内" in got and len(got) <= 80
+    assert not got.startswith("第二十四条")  # clipping from the start would have lost the answer
+    assert focus(ARTICLE, "", 40) == ARTICLE[:39] + "…"
+    assert focus("短文。", "任何", 40) == "短文。"
+
+
+def test_fitted_evidence_is_focused_on_the_question() -> None:
+    hits = [{"doc_title": "文物保护法实施条例", "locator": "第二十四条", "text": ARTICLE}] * 4
+    fitted = fit_evidence(hits, budget=500, query=retrieval_query(LAW))
+    assert all("10个工作日内" in e["text"] for e in fitted)
+    assert fit_evidence(fitted, budget=500, query=retrieval_query(LAW)) == fitted
+
+
+def test_a_named_document_limits_the_excerpts_to_it() -> None:
+    other = {"doc_title": "土地管理法", "locator": "第五十三条", "text": "抢救发掘应当自开工之日起5个工作日内补办手续。"}
+    own = {"doc_title": "文物保护法", "locator": "第三十二条", "text": ARTICLE}
+    local = {"doc_title": "北京市实施《文物保护法》办法", "locator": "第九条", "text": ARTICLE}
+    search = FakeSearch([other, local, own])
+    got = ChoiceService(FakeModel({}), search, k=2).evidence(LAW)
+    assert [(e["doc_title"], e["locator"]) for e in got] == [("文物保护法", "第三十二条")]
+    assert search.queries[0][1] >= 30  # a wider pool, then only the named document's hits
+
+
+def test_a_named_document_missing_from_the_knowledge_base_means_no_evidence() -> None:
+    model = FakeModel({"n1": "A"}, {"A": "5", "B": "10"})
+    search = FakeSearch([{"doc_title": "土地管理法", "locator": "第一条", "text": ARTICLE}])
+    service = ChoiceService(model, search)
+    grounded = service.answer(LAW, retrieval=True)
+    assert grounded.evidence == [] and "参考资料" not in model.calls[-1][0][-1]["content"]
+    assert grounded.letters == service.answer(LAW, retrieval=False).letters == "A"
+
+
+def test_unnamed_questions_get_only_excerpts_that_restate_them() -> None:
+    q = ChoiceQuestion(id="u1", question="对历史文化名城、名镇、名村核心保护范围内的建筑物、构筑物，应当区分不同情况，采取相应措施，实行( )",
+                       options={"A": "原址保护", "B": "分类保护"}, answer="B")
+    answering = {"doc_title": "历史文化名城名镇名村保护条例", "locator": "第二十七条",
+                 "text": "第二十七条 对历史文化街区、名镇、名村核心保护范围内的建筑物、构筑物，应当区分不同情况，采取相应措施，实行分类保护。"}
+    sharing_a_term = {"doc_title": "文物保护法", "locator": "第二十二条", "text": "第二十二条 不可移动文物应当实施原址保护。"}
+    assert stem_coverage(q, answering["text"]) > 0.8 > 0.2 > stem_coverage(q, sharing_a_term["text"])
+    got = ChoiceService(FakeModel({}), FakeSearch([sharing_a_term, answering])).evidence(q)
+    assert [e["locator"] for e in got] == ["第二十七条"]
