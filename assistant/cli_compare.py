@@ -14,7 +14,6 @@ import typer
 from assistant.access import Role, readable_levels
 from assistant.cli import State, app, container, err, fail, out
 
-_REPORT_SUFFIXES = (".md", ".markdown")
 _LAYER_FILE_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
 
 
@@ -24,7 +23,9 @@ def compare(
                                              "or a plan text with the parcel table (Markdown, DOCX, PDF).",
                                         show_default=False)],
     new: Annotated[Path, typer.Argument(help="The revised plan, in either form.", show_default=False)],
-    out_file: Annotated[Path | None, typer.Option("--out", help="Write the report to this file (.md).")] = None,
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="Write the report here; the format follows the suffix: .md, .docx or .pdf "
+                      "(missing folders are created). Default: Markdown on stdout.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
     layers_dir: Annotated[Path | None, typer.Option(
         "--layers", help="Folder with the control-line and management-unit layers named by kind "
@@ -39,18 +40,22 @@ def compare(
     land use, FAR, density, height or green ratio; each unit's floor-area balance before and after;
     changes that meet the three control lines.
 
-    Parcels are matched by parcel_id. Without --out or --json the Markdown report is printed.
-    Exit code 2 for a missing or unreadable file. Example:
+    Parcels are matched by parcel_id. The --out suffix sets the report's format: .md, .docx or .pdf;
+    without --out or --json the Markdown report is printed. Exit code 2 for a missing or unreadable
+    file or an unsupported --out suffix; 1 when the CJK font for DOCX and PDF is missing. Example:
 
       onemap compare demo/layers/regulatory_parcels.geojson demo/revision/regulatory_parcels_revised.geojson --layers demo/layers
     """
+    from assistant.reports import SUFFIXES, render_document
+    from assistant.reports.fonts import FontError
     from assistant.settings import SettingsError, load_settings
     from spatial.compare import CompareOptions, compare_plans, comparison_report, read_plan, render_markdown
     from spatial.errors import SpatialError
     from spatial.rules import load_rules
 
-    if out_file is not None and out_file.suffix.lower() not in _REPORT_SUFFIXES:
-        raise fail(f"报告格式 {out_file.suffix or '（无扩展名）'} 暂不支持：目前只能输出 Markdown（--out report.md）")
+    if out_file is not None and out_file.suffix.lower() not in SUFFIXES:
+        raise fail(f"--out {out_file}：不支持的报告格式 {out_file.suffix or '（无扩展名）'}，"
+                   "扩展名须为 .md、.docx 或 .pdf")
     try:
         settings = load_settings(State.profile)
     except SettingsError as exc:
@@ -66,17 +71,22 @@ def compare(
                                is_urban=rules.urban_development_boundary.is_urban)
     except SpatialError as exc:
         raise fail(str(exc)) from None
-    report = render_markdown(comparison_report(result))
+    document = comparison_report(result)
     if out_file is not None:
         try:
+            data = render_document(document, SUFFIXES[out_file.suffix.lower()])
+        except FontError as exc:
+            err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(code=1) from None
+        try:
             out_file.parent.mkdir(parents=True, exist_ok=True)
-            out_file.write_text(report, encoding="utf-8")
+            out_file.write_bytes(data)
         except OSError as exc:
             raise fail(f"无法写入报告 {out_file}：{exc.strerror or exc}") from None
     if as_json:
         out.print_json(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))
     elif out_file is None:
-        out.print(report, markup=False, highlight=False, soft_wrap=True)
+        out.print(render_markdown(document), markup=False, highlight=False, soft_wrap=True)
     if out_file is not None:
         pushed = [u.unit_id for u in result.units if u.pushed_over]
         err.print(f"{len(result.changes)}个地块有变化，{len(result.control_lines)}处涉及控制线"

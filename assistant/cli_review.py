@@ -14,7 +14,6 @@ import typer
 from assistant.access import Role
 from assistant.cli import _spatial_call, app, err, fail, out
 
-SUFFIXES = {".md": "md", ".markdown": "md", ".docx": "docx", ".pdf": "pdf"}
 NO_SERVER = "未检测到运行中的模型服务（可先运行 onemap serve）：意见书不含审查说明段落，其余内容完整。"
 
 
@@ -47,7 +46,7 @@ def review(
     verdict the engine did not give is dropped. Exit code 0 whatever the verdict; 2 for bad input;
     1 when the layer backend is unreachable or the CJK font is missing.
     """
-    from assistant.reports import render
+    from assistant.reports import SUFFIXES, render
     from assistant.reports.draft import from_container
     from assistant.reports.fonts import FontError
     from spatial.errors import SpatialError

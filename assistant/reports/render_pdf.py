@@ -1,12 +1,12 @@
-"""PDF rendering (reportlab): the CJK font is embedded as a subset, so any viewer shows the Chinese text."""
+"""PDF rendering of the review report (reportlab); page, styles and tables from :mod:`.pdf_common`."""
 
 from __future__ import annotations
 
 import io
 from xml.sax.saxutils import escape
 
-from assistant.reports.fonts import reportlab_font
 from assistant.reports.model import Report
+from assistant.reports.pdf_common import build_pdf, grid_table, para, styles
 from assistant.reports.render_md import (
     BASIS_HEADER,
     CHECK_HEADER,
@@ -24,36 +24,17 @@ _STATUS_COLOURS = {Status.FAIL: "#c0392b", Status.CONDITIONAL: "#d68910", Status
 
 
 def render_pdf(report: Report) -> bytes:
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Image, KeepTogether, Paragraph, Spacer
 
-    font = reportlab_font()
-    base = ParagraphStyle("base", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
-    small = ParagraphStyle("small", parent=base, fontSize=8, leading=11)
-    title = ParagraphStyle("title", parent=base, fontSize=17, leading=24, alignment=TA_CENTER, spaceAfter=4)
-    meta = ParagraphStyle("meta", parent=small, alignment=TA_CENTER, textColor=colors.HexColor("#555555"))
-    h2 = ParagraphStyle("h2", parent=base, fontSize=12.5, leading=18, spaceBefore=10, spaceAfter=5)
-    h3 = ParagraphStyle("h3", parent=base, fontSize=10.5, leading=15, spaceBefore=4, spaceAfter=3)
-    quote = ParagraphStyle("quote", parent=small, textColor=colors.HexColor("#666666"))
+    st = styles()
+    base, small, title, meta, h2, h3, quote = st.base, st.small, st.title, st.meta, st.h2, st.h3, st.quote
 
     def p(text: str, style=base) -> Paragraph:
-        return Paragraph(escape(str(text)), style)
+        return para(text, style)
 
-    def table(header: list[str], rows: list[list], widths: list[float]) -> Table:
-        data = [[p(h, small) for h in header]]
-        data += [[c if isinstance(c, Paragraph) else p(c, small) for c in row] for row in rows]
-        t = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
-        t.setStyle(TableStyle([
-            ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ]))
-        return t
+    def table(header: list[str], rows: list[list], widths: list[float]):
+        return grid_table(header, rows, [w * mm for w in widths], st)
 
     story: list = [p(report.title, title),
                    p(f"项目：{report.project_id} {report.project_name}　生成时间：{report.generated_at}　"
@@ -95,17 +76,5 @@ def render_pdf(report: Report) -> bytes:
         story.append(KeepTogether([p(SECTIONS[7], h2), img, p(report.figure_caption, small)]))
     story += [Spacer(1, 6 * mm), p(FOOTER, quote)]
 
-    def page(canvas, doc) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        canvas.setFillColor(colors.HexColor("#777777"))
-        canvas.drawString(18 * mm, 10 * mm, f"{report.project_id} 审查意见书（草稿）")
-        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, f"第 {doc.page} 页")
-        canvas.restoreState()
-
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                            bottomMargin=18 * mm, title=f"{report.project_id} {report.title}",
-                            author="OneMap Copilot 一张图智审助手", subject=report.project_name)
-    doc.build(story, onFirstPage=page, onLaterPages=page)
-    return buf.getvalue()
+    return build_pdf(story, st, title=f"{report.project_id} {report.title}",
+                     footer=f"{report.project_id} 审查意见书（草稿）", subject=report.project_name)

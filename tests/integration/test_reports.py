@@ -195,7 +195,7 @@ def test_reports_in_three_formats(reports, pid) -> None:
 def test_the_docx_names_and_embeds_the_cjk_font(reports) -> None:
     from fontTools.ttLib import TTFont
 
-    from assistant.reports.render_docx import obfuscate
+    from assistant.reports.docx_common import obfuscate
 
     data = render(reports["P-003"], "docx")
     z = zipfile.ZipFile(io.BytesIO(data))

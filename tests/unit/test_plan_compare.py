@@ -384,7 +384,7 @@ def test_cli_compare_bad_input_exits_2_with_one_line(run, tmp_path: Path) -> Non
     for args in [(BASE, tmp_path / "missing.geojson"),
                  (write(tmp_path / "broken.geojson", "{not json"), REVISED),
                  (BASE, DEMO_LAYERS / "management_units.geojson"),
-                 (BASE, REVISED, "--out", tmp_path / "r.docx")]:
+                 (BASE, REVISED, "--out", tmp_path / "r.txt")]:
         result = run("compare", *args)
         assert result.exit_code == 2, args
         assert result.output.startswith("error: ") and result.output.count("\n") == 1, result.output
