@@ -146,25 +146,28 @@ def search(
 @documents_app.command("list")
 def documents_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List ingested documents."""
+    from assistant.documents import list_documents
+
     c = container()
-    docs = c.catalog.documents()
+    docs = list_documents(c.catalog, Role.ADMIN)
     c.close()
     if as_json:
-        out.print_json(data=[{"doc_id": d.doc_id, "title": d.title, "version": d.version, "doc_type": d.doc_type,
-                              "access": d.access, "chunks": d.n_chunks, "source": d.source_path} for d in docs])
+        out.print_json(data=[d.model_dump(mode="json") for d in docs])
         return
     table = Table("doc_id", "title", "version", "type", "access", "chunks")
     for d in docs:
-        table.add_row(d.doc_id, d.title, d.version, d.doc_type, d.access, str(d.n_chunks))
+        table.add_row(d.doc_id, d.title, d.version, d.doc_type, d.access, str(d.chunks))
     out.print(table)
     out.print(f"{len(docs)} documents")
 
 
 @documents_app.command("remove")
 def documents_remove(doc_id: Annotated[str, typer.Argument(help="Id from 'onemap documents list'.")]) -> None:
-    """Remove a document and its chunks from the index."""
+    """Remove a document and its chunks from the index (and its copy, if it was uploaded)."""
+    from assistant.documents import remove_document
+
     c = container()
-    removed = c.ingest.remove(doc_id)
+    removed = remove_document(c.ingest, c.settings.workspace, doc_id)
     c.close()
     if not removed:
         raise fail(f"no document with id {doc_id}")
@@ -254,11 +257,9 @@ def layers_qc(
 ) -> None:
     """数据质检: invalid geometries, farmland overlapping the red line, urban parcels outside the
     development boundary, missing or out-of-range attributes, duplicate ids, 2020-trial land-use codes."""
-    from spatial.qc import run_qc
-
     def run(c):
         with err.status("checking layers…", spinner="dots"):
-            return run_qc(c.layer_backend, sliver_tolerance_m2=c.settings.spatial.sliver_tolerance_m2)
+            return c.layers.qc()
 
     report = _spatial_call(run)
     if as_json:
@@ -287,9 +288,12 @@ def check(
 ) -> None:
     """Check a project against the three control lines, the regulatory plan and its unit's floor-area cap.
 
-    Every status comes from a computation and names its rule and clause. The exit
-    code is 0 whatever the verdict; 2 for bad input; 1 when the layer backend is unreachable.
+    Every status comes from a computation and names its rule and clause; the check is recorded in the
+    audit trail. The exit code is 0 whatever the verdict; 2 for bad input; 1 when the layer backend is
+    unreachable or the audit trail cannot be written.
     """
+    from assistant.audit_records import CLI_ACTOR, audit_check
+    from assistant.cli_audit import audit_or_exit
     from spatial.errors import SpatialError
     from spatial.project import load_project
 
@@ -297,7 +301,13 @@ def check(
         parsed = load_project(project)
     except SpatialError as exc:
         raise fail(str(exc)) from None
-    verdict = _spatial_call(lambda c: c.checks.check(parsed, role=role))
+
+    def run(c):
+        verdict = c.checks.check(parsed, role=role)
+        audit_or_exit(c, audit_check, parsed, verdict, role=role, actor=CLI_ACTOR, source=str(project.resolve()))
+        return verdict
+
+    verdict = _spatial_call(run)
     if as_json:
         sys.stdout.write(verdict.model_dump_json(indent=2) + "\n")
         return
@@ -502,8 +512,10 @@ def demo(
     out.print(summary)
 
 
+import assistant.cli_audit  # noqa: E402,F401  (registers audit list and verify)
 import assistant.cli_compare  # noqa: E402,F401  (registers compare)
 import assistant.cli_extract  # noqa: E402,F401  (registers extract)
+import assistant.cli_keys  # noqa: E402,F401  (registers keys add, list and revoke)
 import assistant.cli_qa  # noqa: E402,F401  (registers ask, serve and model on this app)
 import assistant.cli_review  # noqa: E402,F401  (registers review)
 

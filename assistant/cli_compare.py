@@ -11,10 +11,8 @@ from typing import Annotated
 
 import typer
 
-from assistant.access import Role, readable_levels
+from assistant.access import Role
 from assistant.cli import State, app, container, err, fail, out
-
-_LAYER_FILE_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
 
 
 @app.command()
@@ -42,16 +40,19 @@ def compare(
 
     Parcels are matched by parcel_id. The --out suffix sets the report's format: .md, .docx or .pdf;
     without --out or --json the Markdown report is printed. Exit code 2 for a missing or unreadable
-    file or an unsupported --out suffix; 1 when the CJK font for DOCX and PDF is missing. Example:
+    file or an unsupported --out suffix; 1 when the CJK font for DOCX and PDF is missing or the audit
+    trail cannot be written (the comparison, its inputs' and report's SHA-256 are recorded). Example:
 
       onemap compare demo/layers/regulatory_parcels.geojson demo/revision/regulatory_parcels_revised.geojson --layers demo/layers
     """
+    from assistant.audit_records import CLI_ACTOR, audit_compare
+    from assistant.cli_audit import audit_or_exit
     from assistant.reports import SUFFIXES, render_document
     from assistant.reports.fonts import FontError
     from assistant.settings import SettingsError, load_settings
-    from spatial.compare import CompareOptions, compare_plans, comparison_report, read_plan, render_markdown
+    from spatial.compare import comparison_report, render_markdown
+    from spatial.compare.service import compare_files, layers_from_folder
     from spatial.errors import SpatialError
-    from spatial.rules import load_rules
 
     if out_file is not None and out_file.suffix.lower() not in SUFFIXES:
         raise fail(f"--out {out_file}：不支持的报告格式 {out_file.suffix or '（无扩展名）'}，"
@@ -60,24 +61,31 @@ def compare(
         settings = load_settings(State.profile)
     except SettingsError as exc:
         raise fail(str(exc)) from None
+    if layers_dir is not None and not layers_dir.is_dir():
+        raise fail(f"--layers {layers_dir}：不是文件夹")
     try:
-        before = read_plan(old)
-        after = read_plan(new)
-        rules = load_rules(settings.spatial.rules_file or None)
-        lines, caps = _layers_from_dir(layers_dir) if layers_dir is not None else _layers_from_workspace(role)
-        options = CompareOptions(geometry_tolerance_m2=area_tolerance,
-                                 sliver_tolerance_m2=settings.spatial.sliver_tolerance_m2)
-        result = compare_plans(before, after, caps=caps or None, lines=lines, options=options,
-                               is_urban=rules.urban_development_boundary.is_urban)
+        result = compare_files(old, new, settings=settings.spatial, area_tolerance_m2=area_tolerance,
+                               layers=(lambda: layers_from_folder(layers_dir)) if layers_dir is not None
+                               else (lambda: _layers_from_workspace(role)))
     except SpatialError as exc:
         raise fail(str(exc)) from None
     document = comparison_report(result)
+    data = None
     if out_file is not None:
         try:
             data = render_document(document, SUFFIXES[out_file.suffix.lower()])
         except FontError as exc:
             err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(code=1) from None
+    c = container()
+    try:
+        audit_or_exit(c, audit_compare, result, role=role, actor=CLI_ACTOR, old_sha256=_file_sha256(old),
+                      new_sha256=_file_sha256(new), layers=str(layers_dir) if layers_dir is not None else None,
+                      report=data, report_path=out_file,
+                      report_format=SUFFIXES[out_file.suffix.lower()] if out_file is not None else None)
+    finally:
+        c.close()
+    if out_file is not None and data is not None:
         try:
             out_file.parent.mkdir(parents=True, exist_ok=True)
             out_file.write_bytes(data)
@@ -94,44 +102,23 @@ def compare(
                   + f"；报告已写入 {out_file}", markup=False, highlight=False, soft_wrap=True)
 
 
-def _layers_from_dir(folder: Path):
-    """Control-line layers and unit caps from files named by kind in ``folder`` (a kind without a file is absent)."""
-    from spatial.compare import CONTROL_LINES, caps_from_layer
-    from spatial.errors import SpatialError
-    from spatial.kinds import LayerKind
-    from spatial.layers import read_layer
+def _file_sha256(path: Path) -> str | None:
+    """A plan file's SHA-256; None for a folder (a Shapefile given as its directory)."""
+    from assistant.audit_records import sha256_file
 
-    if not folder.is_dir():
-        raise fail(f"--layers {folder}：不是文件夹")
-    found = {}
-    for kind in (*CONTROL_LINES, LayerKind.MANAGEMENT_UNITS):
-        path = next((folder / f"{kind.value}{s}" for s in _LAYER_FILE_SUFFIXES
-                     if (folder / f"{kind.value}{s}").is_file()), None)
-        if path is None:
-            continue
-        try:
-            found[kind] = read_layer(kind, path)
-        except SpatialError as exc:
-            raise fail(f"无法读取{kind.label}图层 {path.name}：{exc}") from None
-    return {k: found.get(k) for k in CONTROL_LINES}, caps_from_layer(found.get(LayerKind.MANAGEMENT_UNITS))
+    return sha256_file(path) if path.is_file() else None
 
 
 def _layers_from_workspace(role: Role):
     """Control-line layers and unit caps imported into the workspace that ``role`` may read."""
-    from spatial.compare import CONTROL_LINES, caps_from_layer
+    from spatial.compare.service import layers_from_backend
     from spatial.errors import BackendError
-    from spatial.kinds import LayerKind
 
     c = container()
     try:
-        backend = c.layer_backend
-        readable = set(readable_levels(role))
-        available = {i.kind for i in backend.layers() if i.access in readable}
-        lines = {k: backend.load(k) if k in available else None for k in CONTROL_LINES}
-        units = backend.load(LayerKind.MANAGEMENT_UNITS) if LayerKind.MANAGEMENT_UNITS in available else None
+        return layers_from_backend(c.layer_backend, role)
     except BackendError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=1) from None
     finally:
         c.close()
-    return lines, caps_from_layer(units)

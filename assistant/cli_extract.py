@@ -19,21 +19,6 @@ _LABELS = {"land_use": "用地性质", "area_m2": "用地面积", "far_max": "�
            "facilities": "配套设施", "setbacks": "建筑退让", "compatible_uses": "兼容用地"}
 
 
-def _reachable_chat(c):
-    """The model's chat call if one is configured and reachable now (a running embedded server), else None."""
-    llm = c.llm
-    if not llm.embedded:
-        return llm.chat
-    try:
-        running = llm.make_server(llm.configured_model_path(), stop_at_exit=False).running()
-    except Exception:
-        running = None
-    if running is None:
-        err.print("no model server running (start one with `onemap serve`): patterns only", style="dim")
-        return None
-    return llm.chat
-
-
 def _shown(name: str, fv) -> str:
     v = fv.value
     if name in ("land_use", "compatible_uses"):
@@ -55,26 +40,30 @@ def extract(
     """Extract each parcel's planning conditions (规划条件) with their source text and locator.
 
     Tables and patterns first; a configured, reachable model only fills fields they could not read,
-    and its values are kept only when found in the text. Conflicting values are reported. Examples:
+    and its values are kept only when found in the text. Conflicting values are reported. The result is
+    recorded in the audit trail (exit 1 if it cannot be written). Examples:
 
       onemap extract bench/data/extraction/docs/d02_conditions_notice_prose.md
 
       onemap extract 控规文本.pdf --json --no-model
     """
-    from assistant.extraction import ExtractionError, ExtractionService
+    from assistant.audit_records import CLI_ACTOR, LOCAL_ROLE, audit_extract, sha256_file
+    from assistant.cli_audit import audit_or_exit
+    from assistant.extraction import ExtractionError, service_for
 
-    chat, model_name, c = None, None, None
-    if not no_model:
-        c = container()
-        chat = _reachable_chat(c)
-        model_name = c.llm.alias() if chat else None
+    c = container()
     try:
-        result = ExtractionService(chat, model_name=model_name).extract(file)
-    except ExtractionError as exc:
-        raise fail(str(exc)) from None
+        service = service_for(c.llm, use_model=not no_model)
+        if not no_model and service.chat is None:
+            err.print("no model server running (start one with `onemap serve`): patterns only", style="dim")
+        try:
+            result = service.extract(file)
+        except ExtractionError as exc:
+            raise fail(str(exc)) from None
+        audit_or_exit(c, audit_extract, result, role=LOCAL_ROLE, actor=CLI_ACTOR,
+                      document_sha256=sha256_file(file), use_model=service.chat is not None)
     finally:
-        if c is not None:
-            c.close()
+        c.close()
     if as_json:
         out.print_json(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))
         return

@@ -6,8 +6,6 @@ Imported by :mod:`assistant.cli` at its end, which registers these commands on i
 from __future__ import annotations
 
 import json
-import signal
-import sys
 import time
 from typing import Annotated
 
@@ -74,12 +72,15 @@ def ask(
 ) -> None:
     """Answer a planning question with citations; compliance questions are answered by the check tools.
 
-    Every sentence cites a passage ([n]); without evidence the answer is 依据不足. Examples:
+    Every sentence cites a passage ([n]); without evidence the answer is 依据不足. The answer, its
+    evidence and tool calls are recorded in the audit trail (exit 1 if it cannot be written). Examples:
 
       onemap ask '永久基本农田转为建设用地由谁批准？'
 
       onemap ask 'P-003项目是否符合规划？' --role officer --json
     """
+    from assistant.audit_records import CLI_ACTOR, audit_answer
+    from assistant.cli_audit import audit_or_exit
     from assistant.qa.service import QuestionError
 
     c = container()
@@ -93,6 +94,7 @@ def ask(
             raise fail(str(exc)) from None
         if draft is not None:
             err.print()
+        audit_or_exit(c, audit_answer, question, answer, role=role, actor=CLI_ACTOR)
     finally:
         c.close()
     if as_json:
@@ -114,43 +116,60 @@ def ask(
 
 
 @app.command()
-def serve() -> None:
-    """Start the embedded model server (llama.cpp on loopback) and keep it up until Ctrl-C.
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address (default api.host, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="HTTP port (default api.port, 8000).")] = None,
+    model: Annotated[bool, typer.Option("--model/--no-model", help="Start the embedded model server too "
+                                        "(no effect when llm.mode is server).")] = True,
+) -> None:
+    """Serve the HTTP API and the web page (http://127.0.0.1:8000), and the embedded model; Ctrl-C stops both.
 
-    `onemap ask` and the other commands of this workspace reuse it instead of loading the model each time.
+    Other commands of this workspace reuse the running model server instead of loading the model each time.
+    The API's reference is at /docs (OpenAPI at /openapi.json).
     """
+    import uvicorn
+
+    from api.app import create_app
+
     c = container()
-    if not c.llm.embedded:
-        raise fail(f"llm.mode is {c.llm.cfg.mode!r}: the model is served at {c.llm.cfg.base_url}, nothing to start")
-    _model_call(lambda: _with_model_progress(c))
-    server = _model_call(c.llm.make_server)
-    info = _model_call(server.ensure_running)
-    reused = not server.started_here
-    err.print(f"model {info.model} {'already served' if reused else 'served'} at {info.base_url} "
-              f"(pid {info.pid}{'' if reused else f', started in {server.last_startup_s:.1f} s'}); Ctrl-C stops it",
+    cfg = c.settings.api
+    host, port = host or cfg.host, port or cfg.port
+    server = None
+    if model and c.llm.embedded:
+        _model_call(lambda: _with_model_progress(c))
+        server = _model_call(c.llm.make_server)
+        info = _model_call(server.ensure_running)
+        reused = not server.started_here
+        err.print(f"model {info.model} {'already served' if reused else 'served'} at {info.base_url} "
+                  f"(pid {info.pid}{'' if reused else f', started in {server.last_startup_s:.1f} s'})",
+                  markup=False, highlight=False)
+        if server.started_here:
+            _watch(server)
+    elif not c.llm.embedded:
+        err.print(f"model: {c.llm.cfg.base_url} (llm.mode server)", markup=False, highlight=False)
+    err.print(f"OneMap Copilot: http://{host}:{port}  (API reference: /docs); Ctrl-C stops it",
               markup=False, highlight=False)
-    if reused:
-        return
-    stop = False
-
-    def _stop(*_):
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGTERM, _stop)
     try:
-        while not stop:
-            if not server.alive():
-                err.print(f"error: the model server died; last lines of {server.log_path}:\n{server.log_tail(10)}",
-                          markup=False, highlight=False)
-                sys.exit(1)
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
+        uvicorn.run(create_app(c), host=host, port=port, log_level="warning")
     finally:
-        server.stop()
+        if server is not None and server.started_here:
+            server.stop()
+            err.print("model server stopped")
         c.close()
-        err.print("model server stopped")
+
+
+def _watch(server) -> None:
+    """Say once, loudly, if the model server this process started dies (answers then get 503)."""
+    import threading
+
+    def watch() -> None:
+        while server.alive():
+            time.sleep(2)
+        if server.started_here:
+            err.print(f"error: the model server died; /ask answers 503 until it is restarted. Last lines of "
+                      f"{server.log_path}:\n{server.log_tail(10)}", markup=False, highlight=False)
+
+    threading.Thread(target=watch, name="model-watch", daemon=True).start()
 
 
 @model_app.command("fetch")

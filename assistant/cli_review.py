@@ -14,17 +14,7 @@ import typer
 from assistant.access import Role
 from assistant.cli import _spatial_call, app, err, fail, out
 
-NO_SERVER = "未检测到运行中的模型服务（可先运行 onemap serve）：意见书不含审查说明段落，其余内容完整。"
-
-
-def _chat(c, no_model: bool):
-    """The model to write the narrative, or None and why: never starts or downloads a model for a report."""
-    if no_model:
-        return None, "未使用模型（--no-model）：意见书不含审查说明段落，其余内容完整。"
-    llm = c.llm
-    if llm.embedded and not llm.make_server(llm.configured_model_path(), stop_at_exit=False).running():
-        return None, NO_SERVER
-    return llm.chat, ""
+NO_MODEL_NOTE = "未使用模型（--no-model）：意见书不含审查说明段落，其余内容完整。"
 
 
 @app.command()
@@ -43,11 +33,14 @@ def review(
 
     Numbers, statuses and citations come from the check engine; a model (a running `onemap serve`
     or llm.base_url) may add explanatory paragraphs, from which any sentence stating a number or a
-    verdict the engine did not give is dropped. Exit code 0 whatever the verdict; 2 for bad input;
-    1 when the layer backend is unreachable or the CJK font is missing.
+    verdict the engine did not give is dropped. The report (its verdict and the SHA-256 of what is
+    written) is recorded in the audit trail. Exit code 0 whatever the verdict; 2 for bad input;
+    1 when the layer backend is unreachable, the CJK font is missing or the audit trail cannot be written.
     """
+    from assistant.audit_records import CLI_ACTOR, audit_review
+    from assistant.cli_audit import audit_or_exit
     from assistant.reports import SUFFIXES, render
-    from assistant.reports.draft import from_container
+    from assistant.reports.draft import draft_review
     from assistant.reports.fonts import FontError
     from spatial.errors import SpatialError
     from spatial.project import load_project
@@ -65,21 +58,24 @@ def review(
         raise fail(str(exc)) from None
 
     def run(c):
-        chat, note = _chat(c, no_model)
         with err.status(f"drafting the report for {parsed.id}…", spinner="dots"):
-            return from_container(c, chat=chat).draft(parsed, role=role, use_model=chat is not None,
-                                                      no_model_note=note)
+            report = draft_review(c, parsed, role=role, use_model=not no_model, no_model_note=NO_MODEL_NOTE)
+        figure = None
+        if out_file is not None and fmt == "md" and report.figure_png:
+            figure = out_file.with_name(out_file.stem + ".map.png")
+        data = render(report, fmt, figure_path=figure.name if figure else None)
+        audit_or_exit(c, audit_review, parsed, report, role=role, actor=CLI_ACTOR, rendered=data, fmt=fmt,
+                      path=out_file, source=str(project.resolve()))
+        return report, data, figure
 
     try:
-        report = _spatial_call(run)
+        report, data, figure = _spatial_call(run)
         if out_file is None:
-            sys.stdout.write(render(report, "md").decode("utf-8"))
+            sys.stdout.write(data.decode("utf-8"))
             return
-        figure = None
-        if fmt == "md" and report.figure_png:
-            figure = out_file.with_name(out_file.stem + ".map.png")
+        if figure is not None:
             figure.write_bytes(report.figure_png)
-        out_file.write_bytes(render(report, fmt, figure_path=figure.name if figure else None))
+        out_file.write_bytes(data)
     except FontError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(code=1) from None

@@ -116,7 +116,25 @@ class Container:
 
         return ChoiceService(complete, search)
 
+    @cached_property
+    def keys(self):
+        """The workspace's API keys (``keys.sqlite``)."""
+        from assistant.keys import KeyStore
+
+        return KeyStore(self.settings.workspace / "keys.sqlite")
+
+    @cached_property
+    def audit(self):
+        """The workspace's audit trail (``audit.sqlite``); records carry the settings' fingerprint."""
+        from assistant.audit import AuditLog
+
+        return AuditLog(self.settings.workspace / "audit.sqlite", self.settings.fingerprint())
+
     def close(self) -> None:
+        if "audit" in self.__dict__:
+            self.audit.close()
+        if "keys" in self.__dict__:
+            self.keys.close()
         if "llm" in self.__dict__:
             self.llm.close()
         if "graph_store" in self.__dict__:

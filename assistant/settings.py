@@ -140,6 +140,17 @@ class QASettings(_Section):
                               "the workspace (onemap demo copies the demo projects there).")
 
 
+class ApiSettings(_Section):
+    host: str = Field("127.0.0.1", description="Address `onemap serve` listens on (0.0.0.0 in a container).")
+    port: int = Field(8000, ge=1, le=65535, description="HTTP port of the API and the web page.")
+    max_upload_mb: float = Field(20, gt=0, description="Larger request bodies and uploads are refused with 413.")
+    public_rate_per_minute: int = Field(30, ge=1, description="Requests a client (by address) may make to "
+                                        "/public/* per minute; more get 429.")
+    public_burst: int = Field(10, ge=1, description="Requests a client may make at once before the rate applies.")
+    web_dir: str = Field("", description="Folder of the web page served at /; empty = web/ of the source checkout "
+                         "(an installed package has none: the Docker image sets /app/web).")
+
+
 class Settings(_Section):
     profile: str = Field("default", description="Name of the active profile.")
     workspace: Path = Field(Path("workspace"), description="Folder holding all state (ONEMAP_HOME).")
@@ -151,6 +162,7 @@ class Settings(_Section):
     graph: GraphSettings = GraphSettings()
     llm: LLMSettings = LLMSettings()
     qa: QASettings = QASettings()
+    api: ApiSettings = ApiSettings()
 
     @field_validator("workspace")
     @classmethod

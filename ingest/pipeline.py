@@ -31,6 +31,7 @@ from ingest.readers import SUPPORTED_SUFFIXES, read_document
 from ingest.vector_index import VectorIndex
 
 Status = Literal["added", "updated", "unchanged", "failed"]
+Guard = Callable[[DocumentRecord, DocumentRecord | None], None]  # (new, the record it replaces) -> None or raise
 
 
 @dataclass(frozen=True)
@@ -134,12 +135,16 @@ class IngestService:
         self.embedding = embedding
 
     def ingest(self, paths: Sequence[Path], *, access: Access | None = None, doc_type: DocType | None = None,
-               on_file: Callable[[IngestOutcome], None] | None = None) -> IngestReport:
-        """Ingest files and folders; failures are reported per file and never stop the run."""
+               on_file: Callable[[IngestOutcome], None] | None = None, guard: Guard | None = None) -> IngestReport:
+        """Ingest files and folders; failures are reported per file and never stop the run.
+
+        ``guard(new, old)`` is called for each parsed file before anything is written, with the catalog
+        record it would replace (or None); an exception it raises propagates and nothing is written.
+        """
         start = time.perf_counter()
         report = IngestReport()
         for path in collect_files(paths):
-            outcome = self.ingest_file(path, access=access, doc_type=doc_type)
+            outcome = self.ingest_file(path, access=access, doc_type=doc_type, guard=guard)
             report.outcomes.append(outcome)
             if on_file:
                 on_file(outcome)
@@ -149,19 +154,22 @@ class IngestService:
         return report
 
     def ingest_file(self, path: Path, *, access: Access | None = None,
-                    doc_type: DocType | None = None) -> IngestOutcome:
+                    doc_type: DocType | None = None, guard: Guard | None = None) -> IngestOutcome:
         try:
-            return self._ingest_file(path, access, doc_type)
+            return self._ingest_file(path, access, doc_type, guard)
         except IngestError as exc:
             return IngestOutcome(path, "failed", error=str(exc))
         except OSError as exc:
             return IngestOutcome(path, "failed", error=exc.strerror or str(exc))
 
-    def _ingest_file(self, path: Path, access: Access | None, doc_type: DocType | None) -> IngestOutcome:
+    def _ingest_file(self, path: Path, access: Access | None, doc_type: DocType | None,
+                     guard: Guard | None = None) -> IngestOutcome:
         doc, drafts = parse_file(path, self.settings, access=access, doc_type=doc_type)
         doc_id, title, version, content_hash, level, dtype = (doc.doc_id, doc.title, doc.version, doc.content_hash,
                                                               doc.access, doc.doc_type)
         old = self.catalog.document(doc_id)
+        if guard is not None:
+            guard(doc, old)
         if old and (old.content_hash, old.access, old.doc_type) == (content_hash, level, dtype):
             return IngestOutcome(path, "unchanged", doc_id, title, version, old.n_chunks)
 

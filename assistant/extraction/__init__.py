@@ -8,6 +8,7 @@ and its values are kept only when found in the source text (see :mod:`.model_fil
 """
 
 from assistant.extraction.models import ExtractionError, ExtractionResult, FieldValue, ParcelConditions
-from assistant.extraction.service import ExtractionService, extract
+from assistant.extraction.service import ExtractionService, extract, service_for
 
-__all__ = ["ExtractionError", "ExtractionResult", "ExtractionService", "FieldValue", "ParcelConditions", "extract"]
+__all__ = ["ExtractionError", "ExtractionResult", "ExtractionService", "FieldValue", "ParcelConditions", "extract",
+           "service_for"]

@@ -97,6 +97,13 @@ def extract(path: Path, chat: Callable[..., Any] | None = None) -> ExtractionRes
     return ExtractionService(chat).extract(path)
 
 
+def service_for(llm: Any, use_model: bool = True) -> ExtractionService:
+    """The service the CLI and the API use: ``llm``'s model fills gaps only when asked and answering now
+    (:meth:`assistant.llm.component.LLMComponent.reachable_chat`); otherwise tables and patterns only."""
+    chat = llm.reachable_chat() if use_model else None
+    return ExtractionService(chat, model_name=llm.alias() if chat is not None else None)
+
+
 def _parcel_text(pid: str, paragraphs) -> tuple[str, str]:
     """The paragraphs that speak of ``pid`` (from a paragraph naming it to the next naming another parcel)."""
     parts: list[str] = []

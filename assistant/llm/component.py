@@ -120,6 +120,18 @@ class LLMComponent:
     def model_name(self) -> str:
         return self._client.model if self._client is not None else self.alias()
 
+    def reachable_chat(self) -> Callable[..., ChatResult] | None:
+        """:meth:`chat` when the model can answer without starting or downloading anything (llm.mode server,
+        or an embedded server already running for this workspace); else None.  For optional model work
+        (report narrative, extraction fill-in) that must never wait for a model to load."""
+        if not self.embedded:
+            return self.chat
+        try:
+            running = self.make_server(self.configured_model_path(), stop_at_exit=False).running()
+        except Exception:
+            return None
+        return self.chat if running is not None else None
+
     def _died(self, wait_s: float = 2.0) -> bool:
         """The embedded server is gone (a connection cut by its death may arrive before its exit status)."""
         deadline = time.monotonic() + wait_s

@@ -345,3 +345,20 @@ def from_container(container: Any, *, chat: Chat | None = None) -> ReportService
     return ReportService(container.checks, container.layer_backend, versions=catalog_versions(container.catalog),
                          chat=chat, model_name=container.llm.model_name if chat is not None else None,
                          max_tokens=min(container.settings.llm.max_tokens, 800))
+
+
+NO_MODEL_NOTE = "未使用模型：意见书不含审查说明段落，其余内容完整。"
+NO_SERVER_NOTE = "未检测到运行中的模型服务（可先运行 onemap serve）：意见书不含审查说明段落，其余内容完整。"
+
+
+def draft_review(container: Any, project: Project, *, role: Role = Role.OFFICER, use_model: bool = True,
+                 no_model_note: str = NO_MODEL_NOTE) -> Report:
+    """The report for ``project`` as ``role`` sees it, the CLI's and the API's one way to draft one.
+
+    The model writes the narrative only when ``use_model`` and it answers now (a server endpoint or a
+    running embedded server): a report never starts or downloads a model; the note says why it is absent.
+    """
+    chat = container.llm.reachable_chat() if use_model else None
+    note = no_model_note if not use_model else "" if chat is not None else NO_SERVER_NOTE
+    return from_container(container, chat=chat).draft(project, role=role, use_model=chat is not None,
+                                                      no_model_note=note)

@@ -257,6 +257,13 @@ def test_review_writes_each_format(run, tmp_path) -> None:
     assert (tmp_path / "r.map.png").read_bytes().startswith(b"\x89PNG")
     assert "](r.map.png)" in (tmp_path / "r.md").read_text(encoding="utf-8")
     assert zipfile.is_zipfile(tmp_path / "r.docx") and (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    # each report is in the audit trail with the SHA-256 of the file written
+    from assistant.audit_records import sha256_file
+
+    records = json.loads(run("audit", "list", "--kind", "review", "--limit", "3", "--json").stdout)
+    assert {r["result"]["report"]["path"]: r["result"]["report"]["sha256"] for r in records} == {
+        str(tmp_path / name): sha256_file(tmp_path / name) for name in ("r.md", "r.docx", "r.pdf")}
+    assert all(r["result"]["overall"] == "fail" and r["request"]["project"]["id"] == "P-003" for r in records)
 
 
 def test_review_prints_markdown_without_out(run) -> None:

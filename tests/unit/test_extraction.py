@@ -165,9 +165,11 @@ def test_no_parcels_and_unreadable_file_raise(tmp_path):
         extract(write(tmp_path, "broken.pdf", "not a pdf at all"))
 
 
-def test_cli_exit_codes_and_json(tmp_path):
+def test_cli_exit_codes_and_json(tmp_path, monkeypatch):
     from assistant.cli import app
 
+    monkeypatch.setenv("ONEMAP_HOME", str(tmp_path / "ws"))  # the audit trail is written there
+    monkeypatch.setenv("ONEMAP_PROFILE", "test")
     runner = CliRunner()
     bad = runner.invoke(app, ["extract", str(write(tmp_path, "none.md", "# 通知\n\n没有地块。\n")), "--no-model"])
     assert bad.exit_code == 2 and "no parcels" in bad.output

@@ -378,6 +378,12 @@ def test_cli_compare_writes_the_report_and_json(run, tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert len(data["changes"]) == 10 and [u["unit_id"] for u in data["units"] if u["pushed_over"]] == ["SF-01"]
     assert out.read_text(encoding="utf-8").startswith("# 详规成果比对审查报告")
+    from assistant.audit_records import sha256_file
+
+    record = json.loads(run("audit", "list", "--json").stdout)[0]
+    assert record["kind"] == "compare" and record["request"]["old_sha256"] == sha256_file(BASE)
+    assert record["result"]["report"]["sha256"] == sha256_file(out)
+    assert record["result"]["units_pushed_over"] == ["SF-01"] and len(record["result"]["changed"]) == 10
 
 
 def test_cli_compare_bad_input_exits_2_with_one_line(run, tmp_path: Path) -> None:

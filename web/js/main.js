@@ -1,0 +1,80 @@
+// The page: the key box, the tabs, and each part's start.
+
+import { getKey, hasKey, onKeyChange, setKey } from "./api.js";
+import { initChat } from "./chat.js";
+import { initCheck } from "./check.js";
+import { initClause } from "./clause.js";
+import { initDocs, loadDocuments } from "./docs.js";
+import { initMap, loadLayers } from "./map.js";
+import { clearError, initNotify } from "./notify.js";
+import { initSearch, updateSearchScope } from "./search.js";
+
+function showKeyStatus() {
+  const status = document.getElementById("key-status");
+  status.textContent = hasKey() ? "已使用密钥（按密钥角色访问）" : "公众访问：仅显示公开文件";
+  status.classList.toggle("public", !hasKey());
+}
+
+function initKeyBox() {
+  const input = document.getElementById("api-key");
+  input.value = getKey();
+  document.getElementById("key-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    setKey(input.value);
+  });
+  document.getElementById("key-clear").addEventListener("click", () => {
+    input.value = "";
+    setKey("");
+  });
+  showKeyStatus();
+}
+
+function selectTab(tab, focus = false) {
+  for (const t of document.querySelectorAll('[role="tab"]')) {
+    const on = t === tab;
+    t.setAttribute("aria-selected", String(on));
+    t.tabIndex = on ? 0 : -1;
+    document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+  }
+  // the check and the library need a wider work pane than the chat
+  document.querySelector(".layout").classList.toggle("wide-work", tab.id === "tab-check" || tab.id === "tab-docs");
+  if (focus) tab.focus();
+  if (tab.id === "tab-docs") loadDocuments();
+}
+
+function initTabs() {
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  for (const tab of tabs) {
+    tab.addEventListener("click", () => selectTab(tab));
+    tab.addEventListener("keydown", (e) => {
+      const i = tabs.indexOf(tab);
+      const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+      if (next === undefined) return;
+      e.preventDefault();
+      selectTab(tabs[(next + tabs.length) % tabs.length], true);
+    });
+  }
+}
+
+function start() {
+  initNotify();
+  initKeyBox();
+  initTabs();
+  initClause();
+  initChat();
+  initSearch();
+  initCheck();
+  initDocs();
+  initMap();
+  onKeyChange(() => {
+    clearError();
+    showKeyStatus();
+    updateSearchScope();
+    loadLayers();
+    if (!document.getElementById("panel-docs").hidden) loadDocuments();
+  });
+  loadLayers();
+  document.body.dataset.ready = "true";
+}
+
+start();
