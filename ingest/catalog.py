@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -86,47 +87,57 @@ class Catalog:
 
     One connection per catalog object; the ``revision`` counter goes up with
     every committed change so derived indexes know when they are stale.
+    Safe to share between threads: a lock serialises the connection's use, so
+    a transaction never starts inside another thread's and a read never sees
+    another thread's uncommitted changes.
     """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute(
-            "INSERT INTO meta(key, value) VALUES('revision', '1') "
-            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
-        )
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute(
+                "INSERT INTO meta(key, value) VALUES('revision', '1') "
+                "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+            )
+            self._db.execute("COMMIT")
+
+    def _rows(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
 
     @property
     def revision(self) -> int:
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
-        return int(row[0]) if row else 0
+        rows = self._rows("SELECT value FROM meta WHERE key = 'revision'")
+        return int(rows[0][0]) if rows else 0
 
     def document(self, doc_id: str) -> DocumentRecord | None:
-        row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        return _doc(row) if row else None
+        rows = self._rows("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
+        return _doc(rows[0]) if rows else None
 
     def documents(self) -> list[DocumentRecord]:
-        rows = self._db.execute("SELECT * FROM documents ORDER BY title, version").fetchall()
+        rows = self._rows("SELECT * FROM documents ORDER BY title, version")
         return [_doc(r) for r in rows]
 
     def chunk_ids(self, doc_id: str) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
+        return [r[0] for r in self._rows("SELECT chunk_id FROM chunks WHERE doc_id = ?", (doc_id,))]
 
     def replace_document(self, doc: DocumentRecord, chunks: Sequence[ChunkRecord]) -> None:
         """Make ``chunks`` the document's only chunks, atomically."""
@@ -152,13 +163,13 @@ class Catalog:
 
     def chunks_of(self, doc_id: str) -> list[ChunkRecord]:
         """The chunks of one document in reading order."""
-        rows = self._db.execute("SELECT * FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,)).fetchall()
+        rows = self._rows("SELECT * FROM chunks WHERE doc_id = ? ORDER BY ordinal", (doc_id,))
         return [ChunkRecord(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5], r[6], tuple(r[7].split()))
                 for r in rows]
 
     def all_chunks(self) -> list[tuple[str, str, tuple[str, ...]]]:
         """(chunk_id, access, tokens) of every chunk, in a stable order, for the lexical index."""
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT c.chunk_id, d.access, c.tokens FROM chunks c JOIN documents d USING(doc_id) "
             "ORDER BY c.doc_id, c.ordinal"
         )
@@ -170,9 +181,9 @@ class Catalog:
         for start in range(0, len(chunk_ids), 500):
             part = list(chunk_ids[start:start + 500])
             marks = ",".join("?" * len(part))
-            rows = self._db.execute(
+            rows = self._rows(
                 f"SELECT c.*, d.* FROM chunks c JOIN documents d USING(doc_id) WHERE c.chunk_id IN ({marks})", part
-            ).fetchall()
+            )
             for row in rows:
                 chunk = ChunkRecord(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), row[5], row[6],
                                     tuple(row[7].split()))
@@ -181,11 +192,11 @@ class Catalog:
 
     def latest_versions(self) -> dict[str, str]:
         """Newest version per title (versions are ISO dates or free text; max sorts them)."""
-        rows = self._db.execute("SELECT title, MAX(version) FROM documents GROUP BY title")
+        rows = self._rows("SELECT title, MAX(version) FROM documents GROUP BY title")
         return {r[0]: r[1] for r in rows}
 
     def jurisdictions(self) -> set[str]:
-        return {r[0] for r in self._db.execute("SELECT DISTINCT jurisdiction FROM documents") if r[0]}
+        return {r[0] for r in self._rows("SELECT DISTINCT jurisdiction FROM documents") if r[0]}
 
 
 def _doc(row: Sequence) -> DocumentRecord:

@@ -2,13 +2,16 @@
 
 The index is saved in the workspace with the catalog revision it was built
 from; a stale index (another process ingested since) is rebuilt on load.
-Access is filtered inside the query with a weight mask.
+Access is filtered inside the query with a weight mask.  Safe to share between threads: the index
+is brought up to date (loaded or rebuilt) under a lock, once, and each query reads one consistent
+version of it.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,15 +37,23 @@ class LexicalIndex:
         self._model: bm25s.BM25 | None = None
         self._ids: list[str] = []
         self._access_rank = np.zeros(0, dtype=np.int8)
+        # Without it, searches in several threads after a catalog change each rebuild the index at once,
+        # racing on the bm25.tmp folder (FileExistsError, FileNotFoundError), and read half-set state.
+        self._lock = threading.RLock()
 
-    def _current(self) -> None:
-        revision = self.catalog.revision
-        if revision == self._revision:
-            return
-        if not self._load(revision):
-            self.rebuild(revision)
+    def _current(self) -> tuple[bm25s.BM25 | None, list[str], np.ndarray]:
+        """The index of the catalog's current revision: model, chunk ids, access ranks (one version)."""
+        with self._lock:
+            revision = self.catalog.revision
+            if revision != self._revision and not self._load(revision):
+                self.rebuild(revision)
+            return self._model, self._ids, self._access_rank
 
     def rebuild(self, revision: int | None = None) -> None:
+        with self._lock:
+            self._rebuild(revision)
+
+    def _rebuild(self, revision: int | None) -> None:
         revision = self.catalog.revision if revision is None else revision
         rows = self.catalog.all_chunks()
         self._ids = [r[0] for r in rows]
@@ -80,14 +91,14 @@ class LexicalIndex:
         return True
 
     def query(self, tokens: Sequence[str], *, top_k: int, max_access: Access) -> list[LexicalHit]:
-        self._current()
-        if self._model is None or not tokens:
+        model, ids, access_rank = self._current()
+        if model is None or not tokens:
             return []
-        mask = (self._access_rank <= max_access.rank).astype(np.float32)
-        scores = self._model.get_scores(list(tokens), weight_mask=mask)
+        mask = (access_rank <= max_access.rank).astype(np.float32)
+        scores = model.get_scores(list(tokens), weight_mask=mask)
         k = min(top_k, int(np.count_nonzero(scores)))
         if k <= 0:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
-        return [LexicalHit(self._ids[i], float(scores[i])) for i in top]
+        return [LexicalHit(ids[i], float(scores[i])) for i in top]

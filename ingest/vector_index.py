@@ -9,10 +9,17 @@ evaluates payload filters point by point in Python, about 100x slower than
 the vector search itself).  Points carry ``doc_id`` and ``content_hash`` so
 a document's stale points (an older version, another access level, or the
 leftovers of a crash) can be deleted.
+
+Local-mode Qdrant is not thread-safe: a search while points are added reads
+arrays of different lengths (ValueError), and concurrent upserts break its
+SQLite persistence.  In local mode every call on the client holds one lock
+(a Qdrant server serialises on its own).
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,7 +52,9 @@ class VectorIndex:
 
     def __init__(self, settings: Settings) -> None:
         vs = settings.vector_store
+        self._lock: contextlib.AbstractContextManager = contextlib.nullcontext()
         if vs.mode == "local":
+            self._lock = threading.Lock()
             path = settings.workspace / vs.path
             path.mkdir(parents=True, exist_ok=True)
             try:
@@ -70,7 +79,8 @@ class VectorIndex:
         }
 
     def close(self) -> None:
-        self.client.close()
+        with self._lock:
+            self.client.close()
 
     def add(self, chunk_ids: Sequence[str], embeddings: Sequence[Sequence[float]], *, doc_id: str,
             content_hash: str, access: Access) -> None:
@@ -86,10 +96,15 @@ class VectorIndex:
             for cid, vec in zip(chunk_ids, embeddings, strict=True)
         ]
         if nodes:
-            self.stores[access].add(nodes)
+            with self._lock:
+                self.stores[access].add(nodes)
 
     def delete_stale(self, doc_id: str, *, keep_hash: str | None = None, keep_access: Access | None = None) -> None:
         """Delete the document's points, except those of ``keep_hash`` at ``keep_access``."""
+        with self._lock:
+            self._delete_stale(doc_id, keep_hash, keep_access)
+
+    def _delete_stale(self, doc_id: str, keep_hash: str | None, keep_access: Access | None) -> None:
         for level, store in self.stores.items():
             if not self.client.collection_exists(store.collection_name):
                 continue
@@ -109,9 +124,10 @@ class VectorIndex:
         hits: list[VectorHit] = []
         for level in access:
             store = self.stores[level]
-            if not self.client.collection_exists(store.collection_name):
-                continue
-            result = store.query(VectorStoreQuery(query_embedding=list(embedding), similarity_top_k=top_k))
+            with self._lock:
+                if not self.client.collection_exists(store.collection_name):
+                    continue
+                result = store.query(VectorStoreQuery(query_embedding=list(embedding), similarity_top_k=top_k))
             hits.extend(
                 VectorHit(node.metadata["chunk_id"], float(score))
                 for node, score in zip(result.nodes or [], result.similarities or [], strict=True)
@@ -120,5 +136,6 @@ class VectorIndex:
         return hits[:top_k]
 
     def count(self) -> int:
-        return sum(self.client.count(s.collection_name, exact=True).count
-                   for s in self.stores.values() if self.client.collection_exists(s.collection_name))
+        with self._lock:
+            return sum(self.client.count(s.collection_name, exact=True).count
+                       for s in self.stores.values() if self.client.collection_exists(s.collection_name))
