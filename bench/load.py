@@ -307,6 +307,15 @@ async def wait_ready(base_url: str, proc: subprocess.Popen, timeout: float = 180
     raise RuntimeError(f"the server did not answer /health within {timeout:.0f} s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)  # uvicorn shuts down gracefully, then the container is closed
@@ -403,9 +412,15 @@ def _run(args, workspace: Path, log_path: Path, loadavg: list[str]) -> int:
                 f"({len(warm.latencies_ms)} requests, {warm.errors} errors)")
             say(f"load: {args.search_clients} /search + {args.ask_clients} /ask clients "
                 f"({args.stream_share:.0%} streamed) + {args.public_clients} public, {args.duration:.0f} s …")
+            server_cpu, client_cpu = cpu_seconds(proc.pid), time.process_time()
             seconds = asyncio.run(run_load(load, args))
-        finally:
+            server_cpu, client_cpu = cpu_seconds(proc.pid) - server_cpu, time.process_time() - client_cpu
+        except BaseException:
             stop(proc)
+            print("server log, last lines:\n" + "\n".join(log_path.read_text(errors="replace").splitlines()[-40:]),
+                  file=sys.stderr)
+            raise
+        stop(proc)
     answered = len(warm.latencies_ms) - len(SEARCH_QUERIES) - (1 if args.public_clients else 0) + sum(
         len(r.latencies_ms) for name, r in load.routes.items() if "/ask" in name)
     audit = check_audit(workspace, answered)
@@ -424,6 +439,8 @@ def _run(args, workspace: Path, log_path: Path, loadavg: list[str]) -> int:
                      "server": "uvicorn, 1 process, child of the bench"},
         "workspace": {k: v for k, v in built.items() if k != "key"},
         "server_start_s": round(started_s, 1), "warm_up_s": round(warm_s, 1), "wall_s": round(seconds, 1),
+        "cpu_s": {"server": round(server_cpu, 1), "clients": round(client_cpu, 1),
+                  "available": round(seconds * (os.cpu_count() or 1), 1)},
         "routes": routes, "audit": audit, "errors_total": sum(r.errors for r in load.routes.values()) + warm.errors,
         "errors": errors[:20],
     }
@@ -459,6 +476,9 @@ def print_table(result: dict) -> None:
     for name, r in result["routes"].items():
         print(f"{name:22} {r['clients']:>7} {r['requests']:>9} {r['errors']:>6} {r['throughput_rps']:>7} "
               f"{_fmt(r['p50_ms']):>8} {_fmt(r['p95_ms']):>8} {_fmt(r['p99_ms']):>8} {_fmt(r['max_ms']):>8}")
+    cpu = result["cpu_s"]
+    print(f"CPU during the load: server {cpu['server']} s, clients {cpu['clients']} s, of {cpu['available']} s "
+          f"({os.cpu_count()} cores)")
     a = result["audit"]
     print(f"audit trail: {'verified' if a['verified'] else 'BROKEN: ' + a['reason']}, {a['answer_records']} answer "
           f"records (expected {a['expected_answer_records']})")
