@@ -83,15 +83,3 @@ Staff = Annotated[Principal, Depends(require(Role.OFFICER, Role.REVIEWER))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 Public = Annotated[Principal, Depends(public_principal)]
 
-
-def record(c: Container, recorder: Callable[..., object], *args, **kwargs):
-    """``recorder(c.audit, *args, **kwargs)`` (a function of :mod:`assistant.audit_records`).
-
-    The trail is a requirement: when it cannot be written the request fails with 503, unanswered.
-    """
-    from assistant.audit import AuditError
-
-    try:
-        return recorder(c.audit, *args, **kwargs)
-    except AuditError as exc:
-        raise ApiError(503, f"the audit trail cannot be written: {exc}") from None

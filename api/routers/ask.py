@@ -22,8 +22,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from api.deps import AnyRole, ContainerDep, Principal, record
+from api.deps import AnyRole, ContainerDep, Principal
 from api.errors import ApiError, error_body
+from api.failures import audited
 from assistant.container import Container
 from assistant.qa.service import Answer
 
@@ -50,7 +51,7 @@ def answer_question(c: Container, question: str, who: Principal,
         raise ApiError(422, f"question: {exc}") from None
     except (LLMError, ModelError) as exc:
         raise ApiError(503, f"the model cannot be reached: {exc}") from None
-    record(c, audit_answer, question, answer, role=who.role, actor=who.actor)
+    audited(c, audit_answer, question, answer, role=who.role.value, actor=who.actor)
     return answer
 
 
