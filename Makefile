@@ -75,6 +75,7 @@ bench: install postgis
 	$(PY) bench/retrieval.py
 	$(PY) bench/ingest_speed.py
 	$(PY) bench/search_latency.py
+	$(PY) bench/load.py
 
 lint: install
 	$(VENV)/bin/ruff check .

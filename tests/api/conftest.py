@@ -73,7 +73,26 @@ def api(tmp_path_factory):
     keys = {role: c.keys.add(f"test-{role.value}", role)[1] for role in Role}
     with TestClient(create_app(c)) as client:
         yield Api(container=c, client=client, model=model, keys=keys)
+    workspace = c.settings.workspace
     c.close()
+    verify_trail_after_the_tests(workspace)
+
+
+def verify_trail_after_the_tests(workspace) -> None:
+    """`onemap audit verify` on the trail the whole API test package wrote: every answer, verdict, report,
+    extraction and comparison of the tests was recorded, and the chain still holds (a failure here is
+    reported as an error of the last test using the fixture)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    env = {"ONEMAP_HOME": str(workspace), "ONEMAP_PROFILE": "test"}
+    result = CliRunner().invoke(app, ["audit", "verify", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    verified = json.loads(result.output)
+    assert verified["ok"] and verified["records"] >= 10, f"the API tests should have left a trail: {verified}"
 
 
 @pytest.fixture(scope="package")

@@ -4,7 +4,7 @@ download; the layers, the document library, and clear errors from the API's JSON
 
 Screenshots (full page, 1280x800) under ``test-artifacts/web/`` at the repository root: ``answer.png`` (a cited
 answer with its clause open), ``check-P-003.png`` (the verdict table and the project on the map),
-``public-search.png`` and ``library.png``.
+``drawing.png`` and ``check-drawn.png`` (a project polygon being drawn on the map, then checked), ``public-search.png`` and ``library.png``.
 """
 
 from __future__ import annotations
@@ -14,11 +14,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from shapely import affinity
+from shapely.geometry import Point, shape
 
 from assistant.access import Role
 from tests.web.conftest import ROOT, screenshot, use_key
 
 P003 = ROOT / "demo" / "projects" / "P-003.json"
+PARCELS = ROOT / "demo" / "layers" / "regulatory_parcels.geojson"
 QUESTION = "永久基本农田转为建设用地由谁批准？"
 
 
@@ -259,3 +262,166 @@ def test_the_final_answer_replaces_the_draft(page) -> None:
     assert page.locator("#clause-text").inner_text() == citation["text"]
     page.keyboard.press("Escape")
     assert not page.get_by_role("dialog").is_visible()
+
+
+# ---------------------------------------------------------------- drawing a project polygon on the map
+
+
+def parcel(parcel_id: str):
+    """A demo regulatory parcel's polygon (lon/lat) from the layer file the demo world is built from."""
+    features = json.loads(PARCELS.read_text(encoding="utf-8"))["features"]
+    return next(shape(f["geometry"]) for f in features if f["properties"]["parcel_id"] == parcel_id)
+
+
+def on_screen(page, lon_lat) -> tuple[float, float]:
+    """Where the page's own projection draws a lon/lat, in window pixels."""
+    p = page.evaluate("async (ll) => (await import('/js/map.js')).lonLatToScreen(ll)", list(lon_lat))
+    return p["x"], p["y"]
+
+
+def zoom_to(page, polygon, min_px: float = 240) -> None:
+    """Wheel-zoom about the polygon's centre until its box spans at least min_px on screen."""
+    x0, y0, x1, y1 = polygon.bounds
+    for _ in range(40):
+        (ax, ay), (bx, by) = on_screen(page, (x0, y0)), on_screen(page, (x1, y1))
+        if min(abs(bx - ax), abs(by - ay)) >= min_px:
+            return
+        page.mouse.move(*on_screen(page, polygon.centroid.coords[0]))
+        page.mouse.wheel(0, -100)
+    raise AssertionError("could not zoom the map to the parcel")
+
+
+def textarea_project(page) -> dict:
+    return json.loads(page.get_by_label("或粘贴项目 JSON").input_value())
+
+
+def open_map_for_drawing(page, site) -> None:
+    use_key(page, site.keys[Role.OFFICER])
+    page.get_by_role("tab", name="合规审查").click()
+    page.locator(".ly-regulatory_parcels path").first.wait_for(state="attached")
+
+
+def test_a_polygon_drawn_in_a_parcel_is_checked_into_a_verdict_table(page, site) -> None:
+    require_route(site, "POST", "/check")
+    require_route(site, "GET", "/layers/{kind}/features")
+    open_map_for_drawing(page, site)
+    target = parcel("SF-02-01")  # 二类城镇住宅用地 070102, 容积率 1.5–2.8, 限高 80 米
+    inner = affinity.scale(target, 0.5, 0.5, origin="centroid")
+    vertices = list(inner.exterior.coords)[:-1]
+    assert len(vertices) == 4 and inner.within(target)
+
+    page.get_by_role("button", name="在地图上绘制项目范围").click()
+    bar = page.get_by_role("group", name="绘制项目范围")
+    assert bar.is_visible()
+    assert "单击添加顶点，双击或点“完成”闭合，Esc 取消" in bar.inner_text()
+    assert page.locator("#map.drawing").count() == 1  # the crosshair cursor
+    zoom_to(page, target)
+
+    for lon_lat in vertices[:-1]:
+        page.mouse.click(*on_screen(page, lon_lat))
+    assert page.locator("#draw-count").inner_text() == "已添加 3 个顶点"
+    assert page.locator("#map-draft .draft-line").count() == 1
+    page.mouse.move(*on_screen(page, vertices[-1]))  # the edge to the pointer previews the polygon
+    assert page.locator("#map-draft .draft-area").count() == 1
+    screenshot(page, "drawing.png")  # test-artifacts/web/drawing.png
+    page.mouse.dblclick(*on_screen(page, vertices[-1]))  # the last vertex, and close the ring
+    assert not bar.is_visible()
+
+    project = textarea_project(page)
+    assert (project["id"], project["name"], project["crs"]) == ("DRAW-1", "绘制的项目", "EPSG:4490")
+    assert project["geometry"]["type"] == "Polygon"
+    ring = project["geometry"]["coordinates"][0]
+    assert len(ring) == 5 and ring[0] == ring[-1]
+    assert all(round(c, 7) == c for pt in ring for c in pt)
+    drawn = shape(project["geometry"])
+    assert drawn.within(target)
+    for lon_lat in vertices:  # each click landed within a few metres of the vertex aimed at
+        assert min(Point(lon_lat).distance(Point(pt)) for pt in ring) < 5e-5
+    assert "请填写用地分类代码和项目类型" in page.locator("#check-status").inner_text()
+
+    page.get_by_label("用地分类代码").fill("070102")
+    page.get_by_label("项目类型").select_option("residential")
+    page.get_by_label("容积率").fill("2.2")
+    page.get_by_label("建筑密度（%）").fill("20")
+    page.get_by_label("建筑高度（米）").fill("45")
+    page.get_by_label("绿地率（%）").fill("36")
+    project = textarea_project(page)  # the fields were written into the JSON box
+    assert (project["land_use"], project["project_type"]) == ("070102", "residential")
+    assert project["indicators"] == {"far": 2.2, "building_density": 20, "height": 45, "green_ratio": 36}
+    assert project["geometry"]["coordinates"][0] == ring
+
+    with page.expect_request(lambda r: r.url == site.url + "/check") as sent:
+        page.get_by_role("button", name="开始审查").click()
+    assert json.loads(sent.value.post_data) == project
+    table = page.locator(".verdict-table")
+    table.wait_for()
+    assert "DRAW-1" in page.locator(".verdict-head").inner_text()
+    rows = {r.locator("th").inner_text(): r for r in table.locator("tbody tr").all()}
+    assert len(rows) >= 3
+    assert "符合" in rows["容积率"].inner_text() and "2.2" in rows["容积率"].inner_text()
+    assert page.locator(".ly-project path").count() == 1
+    assert page.locator("#map-draft path").count() == 0  # the checked project replaced the draft
+    rows["容积率"].evaluate("row => row.scrollIntoView({block: 'center'})")
+    shot = screenshot(page, "check-drawn.png")  # test-artifacts/web/check-drawn.png
+    assert shot.stat().st_size > 10_000
+
+
+def test_drawing_needs_three_vertices_ignores_drags_and_esc_cancels(page, site) -> None:
+    require_route(site, "GET", "/layers/{kind}/features")
+    checks: list[str] = []
+    page.on("request", lambda r: checks.append(r.url) if r.url.endswith("/check") else None)
+    page.get_by_role("tab", name="合规审查").click()
+    draw = page.get_by_role("button", name="在地图上绘制项目范围")
+    draw.click()  # no key, no layers: nothing to draw on
+    assert "API 密钥" in page.locator("#draw-note").inner_text()
+    assert not page.locator("#draw-bar").is_visible()
+
+    open_map_for_drawing(page, site)
+    box = page.locator("#map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    draw.click()
+    assert draw.get_attribute("aria-pressed") == "true"
+    page.mouse.click(cx - 60, cy)
+    page.mouse.click(cx + 60, cy)
+    page.mouse.click(cx + 60.5, cy)  # within a few pixels of the last vertex: not a new one
+    count = page.locator("#draw-count")
+    assert count.inner_text() == "已添加 2 个顶点"
+
+    before = page.locator("#map").get_attribute("viewBox")  # a drag pans and adds no vertex
+    page.mouse.move(cx, cy + 80)
+    page.mouse.down()
+    page.mouse.move(cx + 50, cy + 120, steps=5)
+    page.mouse.up()
+    assert page.locator("#map").get_attribute("viewBox") != before
+    assert count.inner_text() == "已添加 2 个顶点"
+
+    page.get_by_role("button", name="完成", exact=True).click()
+    error = page.locator("#draw-error")
+    assert "至少需要 3 个不同的顶点" in error.inner_text() and "当前 2 个" in error.inner_text()
+    assert page.locator("#draw-bar").is_visible()  # still drawing
+    assert page.get_by_label("或粘贴项目 JSON").input_value() == ""
+
+    page.keyboard.press("Escape")
+    assert not page.locator("#draw-bar").is_visible()
+    assert draw.get_attribute("aria-pressed") == "false"
+    assert page.locator("#map-draft path").count() == 0
+    assert page.locator("#map.drawing").count() == 0
+    assert "已取消" in page.locator("#draw-note").inner_text()
+    page.mouse.click(cx, cy)  # the map is back to showing feature info, not adding vertices
+    assert page.locator("#map-draft path").count() == 0
+
+    # a project already in the JSON box keeps everything but its geometry and crs
+    p003 = json.loads(P003.read_text(encoding="utf-8"))
+    page.get_by_label("或粘贴项目 JSON").fill(json.dumps(p003, ensure_ascii=False))
+    assert page.get_by_label("用地分类代码").input_value() == "070102"
+    assert page.get_by_label("项目类型").input_value() == "residential"
+    draw.click()  # by keyboard this time: the map has the focus, Enter adds its centre, the arrows pan
+    for key in ("Enter", "ArrowLeft", "Enter", "ArrowUp", "Enter"):
+        page.keyboard.press(key)
+    assert count.inner_text() == "已添加 3 个顶点"
+    page.get_by_role("button", name="完成", exact=True).click()
+    project = textarea_project(page)
+    assert project["geometry"] != p003["geometry"] and len(project["geometry"]["coordinates"][0]) == 4
+    assert {k: v for k, v in project.items() if k != "geometry"} == {k: v for k, v in p003.items() if k != "geometry"}
+    assert "已替换项目 JSON 的 geometry" in page.locator("#check-status").inner_text()
+    assert checks == []  # nothing was sent: the check runs only on 开始审查

@@ -5,6 +5,7 @@ import { initChat } from "./chat.js";
 import { initCheck } from "./check.js";
 import { initClause } from "./clause.js";
 import { initDocs, loadDocuments } from "./docs.js";
+import { initDraw } from "./draw.js";
 import { initMap, loadLayers } from "./map.js";
 import { clearError, initNotify } from "./notify.js";
 import { initSearch, updateSearchScope } from "./search.js";
@@ -66,6 +67,7 @@ function start() {
   initCheck();
   initDocs();
   initMap();
+  initDraw();
   onKeyChange(() => {
     clearError();
     showKeyStatus();

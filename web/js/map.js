@@ -1,6 +1,7 @@
 // 一张图: the layers (GET /layers, /layers/{kind}/features) and a checked project drawn into SVG, with pan and zoom.
 // Coordinates are CGCS2000 lon/lat (EPSG:4490); they are drawn in a local equirectangular plane in metres, which
-// is close enough for a county (no tile server, no library).
+// is close enough for a county (no tile server, no library). The drawing of a project polygon (draw.js) gets its
+// clicks, the screen ↔ lon/lat conversion and the draft layer from here.
 
 import { describeError, getJSON, hasKey } from "./api.js";
 import { esc, num } from "./format.js";
@@ -31,7 +32,7 @@ const LAND_USE = {
 
 const state = {
   svg: null, root: null, origin: null, view: null, full: null, projectBounds: null,
-  groups: {}, counts: {}, drag: null,
+  groups: {}, counts: {}, drag: null, onClick: null,
 };
 
 // ---------------------------------------------------------------- geometry
@@ -39,6 +40,11 @@ const state = {
 function project([lon, lat]) {
   const { lon0, lat0, k } = state.origin;
   return [(lon - lon0) * k, (lat0 - lat) * M_PER_DEG];
+}
+
+function unproject([x, y]) {
+  const { lon0, lat0, k } = state.origin;
+  return [lon0 + x / k, lat0 - y / M_PER_DEG];
 }
 
 function ringPath(ring) {
@@ -308,11 +314,72 @@ export function showProject(geometry, label, status) {
   path.appendChild(t);
   g.appendChild(path);
   state.projectBounds = planeBounds(b);
+  clearDraft();
   document.getElementById("map-project").disabled = false;
   renderLegend();
   fit(state.projectBounds, 1.5);
   if (document.getElementById("map-message").textContent.startsWith("项目坐标")) message("");
   return true;
+}
+
+/** Whether the map has a projection yet (the first layers or project set it); drawing needs one. */
+export function mapReady() {
+  return Boolean(state.origin && state.svg);
+}
+
+/** The lon/lat under a point of the window (clientX, clientY), or null before the map has a projection. */
+export function screenToLonLat(clientX, clientY) {
+  const m = state.svg && state.origin && state.svg.getScreenCTM();
+  if (!m) return null;
+  const p = new DOMPoint(clientX, clientY).matrixTransform(m.inverse());
+  return unproject([p.x, p.y]);
+}
+
+/** Where a lon/lat is drawn in the window ({x, y} in client pixels), or null before the map has a projection. */
+export function lonLatToScreen(lonLat) {
+  const m = state.svg && state.origin && state.svg.getScreenCTM();
+  if (!m) return null;
+  const [x, y] = project(lonLat);
+  const p = new DOMPoint(x, y).matrixTransform(m);
+  return { x: p.x, y: p.y };
+}
+
+/** The area of a lon/lat ring in m² in the map's plane (an estimate; the check measures it properly). */
+export function approxAreaM2(ring) {
+  const pts = ring.map(project);
+  let twice = 0;
+  pts.forEach(([x0, y0], i) => {
+    const [x1, y1] = pts[(i + 1) % pts.length];
+    twice += x0 * y1 - x1 * y0;
+  });
+  return Math.abs(twice) / 2;
+}
+
+/** Route the map's clicks (a press and release without panning) to fn(event) instead of the feature info; null restores it. */
+export function setMapClick(fn) {
+  state.onClick = fn || null;
+}
+
+/** The polygon being drawn: its vertices (lon/lat), and the pointer as the next vertex (`cursor`) or a closed ring. */
+export function showDraft(vertices, { cursor = null, closed = false } = {}) {
+  const g = document.getElementById("map-draft");
+  g.replaceChildren();
+  if (!state.origin || !vertices.length) return;
+  const ring = cursor ? [...vertices, cursor] : vertices;
+  const add = (cls, d) => {
+    const path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("class", cls);
+    path.setAttribute("d", d);
+    g.appendChild(path);
+  };
+  if (ring.length >= 3) add(closed ? "draft-area closed" : "draft-area", ringPath(ring) + "Z");
+  add(closed ? "draft-line closed" : "draft-line", ringPath(ring) + (closed ? "Z" : ""));
+  // a zero-length segment per vertex, drawn as a dot by its round cap
+  add("draft-vertex", vertices.map((pt) => ringPath([pt, pt])).join(""));
+}
+
+export function clearDraft() {
+  document.getElementById("map-draft").replaceChildren();
 }
 
 export function initMap() {
@@ -350,11 +417,13 @@ export function initMap() {
       pan(dx, dy);
     }
   });
-  const end = () => {
+  const end = (e) => {
     const d = state.drag;
     state.drag = null;
     state.svg.classList.remove("dragging");
-    if (d && d.moved <= 3) {
+    if (d && d.moved <= 3 && state.onClick) {
+      if (e.type === "pointerup") state.onClick(e);
+    } else if (d && d.moved <= 3) {
       const title = d.target && d.target.closest && d.target.closest("path")?.querySelector("title");
       document.getElementById("feature-info").textContent = title ? title.textContent : "点击图斑查看属性";
     }
