@@ -514,6 +514,7 @@ def demo(
 
 import assistant.cli_audit  # noqa: E402,F401  (registers audit list and verify)
 import assistant.cli_compare  # noqa: E402,F401  (registers compare)
+import assistant.cli_eval  # noqa: E402,F401  (registers eval run, compare and suites)
 import assistant.cli_extract  # noqa: E402,F401  (registers extract)
 import assistant.cli_keys  # noqa: E402,F401  (registers keys add, list and revoke)
 import assistant.cli_qa  # noqa: E402,F401  (registers ask, serve and model on this app)

@@ -8,7 +8,8 @@ numbers within 1e-6; parking as value and unit), every element of the list field
 setback boundary and distance, compatible use code) and every conflicting field (its set of values).
 A predicted parcel that is not in the gold counts all its items as false positives; a document that
 fails counts all its gold items as false negatives. Reported per split (dev: rendered from records and
-used while writing the patterns; heldout: written literally, never tuned on) and overall.
+used while writing the patterns; heldout: written literally, never tuned on) and overall. The scoring
+lives in eval/extraction_scoring.py, shared with `onemap eval run extraction`.
 Writes bench/results/extraction.json (git-ignored).
 """
 
@@ -25,6 +26,7 @@ from pathlib import Path
 from _common import ROOT, commit, machine
 
 from assistant.extraction import ExtractionError, extract
+from eval.extraction_scoring import compare, gold_items, predicted_items, prf
 
 DATA = ROOT / "bench" / "data" / "extraction"
 OUT = ROOT / "bench" / "results" / "extraction.json"
@@ -33,63 +35,6 @@ OUT = ROOT / "bench" / "results" / "extraction.json"
 def load_gold(path: Path) -> list[dict]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [r for r in rows if "_header" not in r]
-
-
-def gold_items(row: dict) -> Counter:
-    items: Counter = Counter()
-    for name, value in row["fields"].items():
-        if name == "parking":
-            items[(name, round(value["value"], 4), value["unit"])] += 1
-        elif name == "facilities":
-            items.update((name, v["name"], v["gfa_m2"]) for v in value)
-        elif name == "setbacks":
-            items.update((name, v["boundary"], v["distance_m"]) for v in value)
-        elif name == "compatible_uses":
-            items.update((name, code) for code in value)
-        elif name == "land_use":
-            items[(name, value)] += 1
-        elif name == "area_m2":
-            items[(name, round(value))] += 1
-        else:
-            items[(name, round(float(value), 4))] += 1
-    for name, values in row.get("conflicts", {}).items():
-        items[("conflict", name, tuple(round(float(v), 4) for v in sorted(values)))] += 1
-    return items
-
-
-def predicted_items(parcel) -> Counter:
-    items: Counter = Counter()
-    for name, fv in parcel.fields.items():
-        if isinstance(fv, list):
-            for v in fv:
-                if name == "facilities":
-                    items[(name, v.value["name"], v.value["gfa_m2"])] += 1
-                elif name == "setbacks":
-                    items[(name, v.value["boundary"], v.value["distance_m"])] += 1
-                else:
-                    items[(name, v.value["code"])] += 1
-        elif name == "parking":
-            items[(name, round(fv.value, 4), fv.unit)] += 1
-        elif name == "land_use":
-            items[(name, fv.value["code"])] += 1
-        elif name == "area_m2":
-            items[(name, round(fv.value))] += 1
-        else:
-            items[(name, round(float(fv.value), 4))] += 1
-    for c in parcel.conflicts:
-        try:
-            values = tuple(sorted(round(float(v.value), 4) for v in c.values))
-        except (TypeError, ValueError):
-            values = tuple(sorted(v.key() for v in c.values))
-        items[("conflict", c.field, values)] += 1
-    return items
-
-
-def prf(tp: int, fp: int, fn: int) -> dict:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-            "tp": tp, "fp": fp, "fn": fn}
 
 
 def main() -> None:
@@ -118,23 +63,17 @@ def main() -> None:
         except ExtractionError as exc:
             predicted, error = {}, str(exc)
         expected = {r["parcel_id"]: gold_items(r) for r in rows}
-        tp = fp = fn = 0
-        errors = []
-        for pid in expected.keys() | predicted.keys():
-            g, p = expected.get(pid, Counter()), predicted.get(pid, Counter())
-            hit = g & p
-            for kind, n in (("tp", hit), ("fp", p - hit), ("fn", g - hit)):
-                for item, count in n.items():
-                    for bucket in (totals.setdefault(split, Counter()), totals.setdefault("all", Counter()),
-                                   per_field.setdefault(item[1] if item[0] == "conflict" and False else item[0],
-                                                        Counter())):
-                        bucket[kind] += count
-                    if kind != "tp":
-                        errors.append(f"  {kind} {pid} {item}")
-            tp, fp, fn = tp + sum(hit.values()), fp + sum((p - hit).values()), fn + sum((g - hit).values())
-        per_doc.append({"doc": doc, "split": split, "parcels": len(rows), "error": error, **prf(tp, fp, fn)})
-        if args.show_errors in (split, "all") and errors:
-            print(f"{doc}:", *sorted(errors), sep="\n", file=sys.stderr)
+        tally = compare(expected, predicted)
+        for name, counts in tally.counts.items():
+            for bucket in (totals.setdefault(split, Counter()), totals.setdefault("all", Counter()),
+                           per_field.setdefault(name, Counter())):
+                bucket.update(counts)
+        total = tally.total()
+        per_doc.append({"doc": doc, "split": split, "parcels": len(rows), "error": error,
+                        **prf(total["tp"], total["fp"], total["fn"])})
+        if args.show_errors in (split, "all") and tally.errors:
+            errors = sorted(f"  {kind} {pid} {item}" for kind, pid, item, _ in tally.errors)
+            print(f"{doc}:", *errors, sep="\n", file=sys.stderr)
     seconds = time.perf_counter() - started
     summary = {
         "machine": machine(), "commit": commit(), "mode": "patterns only (no model)",

@@ -1,7 +1,7 @@
 """Question answering with the served model: citation precision, refusals, latency, multiple choice.
 
 Usage:
-  python bench/qa.py citations [--workspace DIR] [--n 40]   # qa_gold.jsonl + qa_out_of_corpus.jsonl
+  python bench/qa.py citations [--workspace DIR] [--n 40]   # eval/data/qa/answerable.jsonl + unanswerable.jsonl
   python bench/qa.py citations --gold bench/data/qa_heldout.jsonl   # the held-out set (no out-of-corpus part)
   python bench/qa.py judge [--gold FILE]                    # list cited pairs of the last run not yet judged
   python bench/qa.py reverify [--gold FILE]                 # the current verifier on the last run's answers
@@ -53,8 +53,8 @@ from _common import ROOT, SHARED, commit, corpus_container, corpus_dir, machine
 from assistant.access import Role
 from eval.metrics import percentile
 
-GOLD = ROOT / "bench" / "data" / "qa_gold.jsonl"
-OUT_OF_CORPUS = ROOT / "bench" / "data" / "qa_out_of_corpus.jsonl"
+GOLD = ROOT / "eval" / "data" / "qa" / "answerable.jsonl"  # also the default of `onemap eval run qa`
+OUT_OF_CORPUS = ROOT / "eval" / "data" / "qa" / "unanswerable.jsonl"
 JUDGEMENTS = ROOT / "bench" / "data" / "qa_citation_judgements.jsonl"
 _MARK = re.compile(r"\[\d{1,2}\]")
 RESULTS = ROOT / "bench" / "results"
@@ -270,7 +270,7 @@ def main() -> None:
     parser.add_argument("--corpus")
     parser.add_argument("--n", type=int, default=None)
     parser.add_argument("--gold", type=Path, default=GOLD,
-                        help="citations/judge/reverify: the gold questions (default bench/data/qa_gold.jsonl); "
+                        help="citations/judge/reverify: the gold questions (default eval/data/qa/answerable.jsonl); "
                              "out-of-corpus refusals are measured with the default set only")
     parser.add_argument("--suite", choices=CHOICE_SUITES, action="append",
                         help="choice: run only this suite (repeatable); the other's last figures are kept")

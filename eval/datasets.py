@@ -3,6 +3,9 @@
 - C-Eval ``urban_and_rural_planner_{dev,val}.csv``: columns id,question,A,B,C,D,answer; single choice.
 - ``planner_exams_2012_2021.jsonl``: 注册城乡规划师 exam questions, single and multiple choice,
   options A-E, with a subject (knowledge, regulation, unknown).
+
+The readers are line-tolerant: a bad row is left out and listed with its line number
+(:class:`SkippedRow`); only a file that cannot be used at all raises :class:`DatasetError`.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ import io
 import json
 import logging
 import random
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
 from assistant.qa.choice import ChoiceQuestion
+from eval.jsonl import DatasetFileError
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +39,21 @@ _BLANK = {"", "nan", "none", "null"}  # options lost in extraction (figures, tab
 _WHERE = "the evaluation data lives in ../shared/eval: ../shared must sit beside the repository"
 
 
-class DatasetError(ValueError):
-    """An evaluation file is missing or cannot be read; the message names the file."""
+class DatasetError(DatasetFileError):
+    """An evaluation file is missing or cannot be used as a whole; the message names the file.
+
+    ``problem`` is the message without the file and the hint on where the shared data lives.
+    """
 
     def __init__(self, path: Path, problem: str) -> None:
         self.path = path
+        self.problem = problem
         super().__init__(f"{path}: {problem} ({_WHERE})")
 
 
 class SkippedRow(BaseModel):
+    """A row left out: 1-based line where it starts, its id when it has one, and why."""
+
     line: int
     id: str
     reason: str
@@ -66,62 +77,169 @@ def _read_text(path: Path) -> str:
         raise DatasetError(path, f"cannot be read as UTF-8 text: {exc}") from exc
 
 
-def load_ceval(path: Path) -> list[ChoiceQuestion]:
-    """Single-choice questions from a C-Eval CSV; ids are ``<file stem>:<id>``.
+def _reason(exc: ValidationError) -> str:
+    return "; ".join(err["msg"].removeprefix("Value error, ") for err in exc.errors())
 
-    A row with a bad answer or empty option is a malformed file, not a row to
-    skip: C-Eval sets are small and curated.
+
+def _none_usable(path: Path, skipped: list[SkippedRow]) -> DatasetError:
+    if not skipped:
+        return DatasetError(path, "no usable questions")
+    first = skipped[0]
+    return DatasetError(path, f"no usable questions ({len(skipped)} malformed rows; first: line {first.line}: "
+                              f"{first.reason})")
+
+
+def ceval_subject(path: Path) -> str:
+    """The subject a C-Eval file is named after: its stem without the split.
+
+    >>> ceval_subject(Path("urban_and_rural_planner_val.csv"))
+    'urban_and_rural_planner'
+    """
+    return re.sub(r"_(dev|val|test)$", "", Path(path).stem)
+
+
+def read_ceval(path: Path) -> ExamSet:
+    """Single-choice questions of a C-Eval CSV, and the rows left out with the line they start on.
+
+    Columns id, question, A, B, C, D, answer are required, others are ignored except ``subject``
+    (default: the file's subject, :func:`ceval_subject`). Ids are ``<file stem>:<id>``. A row with
+    the wrong number of fields, no id, a repeated id, an empty question or option, or an answer
+    that is not one of A-D is skipped; a file without those columns, or without any usable row,
+    raises :class:`DatasetError`.
     """
     path = Path(path)
-    reader = csv.DictReader(io.StringIO(_read_text(path), newline=""))
-    missing = [c for c in _CEVAL_COLUMNS if c not in (reader.fieldnames or [])]
+    reader = csv.reader(io.StringIO(_read_text(path), newline=""))
+    try:
+        header = [c.strip() for c in next(reader, [])]
+    except csv.Error as exc:
+        raise DatasetError(path, f"not a C-Eval file: bad header ({exc})") from exc
+    missing = [c for c in _CEVAL_COLUMNS if c not in header]
     if missing:
         raise DatasetError(path, f"not a C-Eval file: missing columns {missing}")
-    questions = []
-    try:
-        for row in reader:
-            questions.append(ChoiceQuestion(
-                id=f"{path.stem}:{row['id'].strip()}", question=row["question"].strip(),
-                options={letter: row[letter] or "" for letter in "ABCD"}, multi=False,
-                answer=(row["answer"] or "").strip()))
-    except (csv.Error, ValidationError, AttributeError) as exc:
-        raise DatasetError(path, f"the row ending at line {reader.line_num} is malformed: {exc}") from exc
+    subject = ceval_subject(path)
+    questions: list[ChoiceQuestion] = []
+    skipped: list[SkippedRow] = []
+    seen: set[str] = set()
+    while True:
+        start = reader.line_num + 1  # a quoted field may span lines: report where the row starts
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            skipped.append(SkippedRow(line=start, id="", reason=f"not CSV: {exc}"))
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            skipped.append(SkippedRow(line=start, id=row[0].strip(), reason=f"{len(row)} fields, the header has "
+                                                                             f"{len(header)}"))
+            continue
+        record = dict(zip(header, row, strict=True))
+        problem, qid = _ceval_problem(record, seen), record["id"].strip()
+        if problem is None:
+            try:
+                questions.append(ChoiceQuestion(
+                    id=f"{path.stem}:{qid}", question=record["question"].strip(),
+                    options={letter: record[letter] for letter in "ABCD"}, multi=False,
+                    answer=record["answer"].strip(), subject=(record.get("subject") or "").strip() or subject))
+            except ValidationError as exc:
+                problem = _reason(exc)
+        if problem is None:
+            seen.add(qid)
+        else:
+            skipped.append(SkippedRow(line=start, id=qid, reason=problem))
     if not questions:
-        raise DatasetError(path, "no questions")
-    return questions
+        raise _none_usable(path, skipped)
+    return ExamSet(path=str(path), questions=questions, skipped=skipped)
+
+
+def _ceval_problem(record: dict[str, str], seen: set[str]) -> str | None:
+    qid = record["id"].strip()
+    if not qid:
+        return "no id"
+    if qid in seen:
+        return f"duplicate id {qid!r}"
+    if not record["question"].strip():
+        return "empty question"
+    empty = [letter for letter in "ABCD" if not record[letter].strip()]
+    return f"empty option {', '.join(empty)}" if empty else None
+
+
+def load_ceval(path: Path) -> list[ChoiceQuestion]:
+    """The usable questions of a C-Eval CSV (:func:`read_ceval`); skipped rows are logged with their count."""
+    exams = read_ceval(path)
+    _log_skipped(path, exams.skipped)
+    return exams.questions
+
+
+def _log_skipped(path: Path, skipped: list[SkippedRow]) -> None:
+    if skipped:
+        log.warning("%s: skipped %d malformed rows (first: line %d, %s)", path, len(skipped),
+                    skipped[0].line, skipped[0].reason)
 
 
 def read_planner_exams(path: Path) -> ExamSet:
-    """All questions of the exam JSONL; rows whose answer is not among the options, or with fewer
-    than two options, are skipped and listed. Blank options (``"nan"``: a figure or table lost in
-    extraction) count as absent. Lines that are not JSON objects with the expected
-    keys make the file malformed."""
+    """All questions of the exam JSONL, and the lines left out with their number and the reason.
+
+    A line is left out when it is not JSON, not an object with the keys id, type, question,
+    options and answer, of a type other than single or multi, a repeated id, or a question whose
+    answer is not among its options or that has fewer than two options. Blank options
+    (``"nan"``: a figure or table lost in extraction) count as absent. A file without any usable
+    question raises :class:`DatasetError`.
+    """
     path = Path(path)
     questions: list[ChoiceQuestion] = []
     skipped: list[SkippedRow] = []
+    seen: set[str] = set()
     for line, text in enumerate(_read_text(path).splitlines(), start=1):
         if not text.strip():
             continue
         try:
             row = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise DatasetError(path, f"line {line} is not JSON: {exc}") from exc
-        if not isinstance(row, dict) or any(key not in row for key in _EXAM_KEYS):
-            raise DatasetError(path, f"line {line} is not an exam question object with keys {list(_EXAM_KEYS)}")
-        if row["type"] not in ("single", "multi") or not isinstance(row["options"], dict):
-            skipped.append(SkippedRow(line=line, id=str(row["id"]), reason=f"type {row['type']!r} or options malformed"))
+            skipped.append(SkippedRow(line=line, id="", reason=f"not JSON: {exc.msg} (column {exc.colno})"))
             continue
-        options = {k: v for k, v in row["options"].items() if str(v).strip().lower() not in _BLANK}
-        try:
-            questions.append(ChoiceQuestion(
-                id=str(row["id"]), question=str(row["question"]).strip(), options=options,
-                multi=row["type"] == "multi", answer=str(row["answer"] or ""), subject=row.get("subject")))
-        except ValidationError as exc:
-            reason = "; ".join(err["msg"] for err in exc.errors())
-            skipped.append(SkippedRow(line=line, id=str(row["id"]), reason=reason))
+        qid = str(row.get("id", "")) if isinstance(row, dict) else ""
+        problem = _exam_problem(row, seen)
+        if problem is None:
+            options = {k: v for k, v in row["options"].items() if str(v).strip().lower() not in _BLANK}
+            try:
+                questions.append(ChoiceQuestion(
+                    id=qid, question=str(row["question"]).strip(), options=options,
+                    multi=row["type"] == "multi", answer=str(row["answer"] or ""),
+                    subject=str(row["subject"]) if row.get("subject") else None))
+            except ValidationError as exc:
+                problem = _reason(exc)
+        if problem is None:
+            seen.add(qid)
+        else:
+            skipped.append(SkippedRow(line=line, id=qid, reason=problem))
     if not questions:
-        raise DatasetError(path, "no usable questions")
+        raise _none_usable(path, skipped)
     return ExamSet(path=str(path), questions=questions, skipped=skipped)
+
+
+def _exam_problem(row: object, seen: set[str]) -> str | None:
+    if not isinstance(row, dict) or any(key not in row for key in _EXAM_KEYS):
+        return f"not an exam question object with keys {list(_EXAM_KEYS)}"
+    if row["type"] not in ("single", "multi") or not isinstance(row["options"], dict):
+        return f"type {row['type']!r} or options malformed"
+    if str(row["id"]) in seen:
+        return f"duplicate id {str(row['id'])!r}"
+    if not str(row["question"]).strip():
+        return "empty question"
+    return None
+
+
+def read_exams(path: Path) -> ExamSet:
+    """A question file by its suffix: ``.csv`` is C-Eval (:func:`read_ceval`), ``.jsonl`` the
+    planner-exams format (:func:`read_planner_exams`)."""
+    path = Path(path)
+    readers = {".csv": read_ceval, ".jsonl": read_planner_exams}
+    if path.suffix.lower() not in readers:
+        raise DatasetError(path, "a multiple-choice dataset is a C-Eval .csv or a planner-exams .jsonl file")
+    return readers[path.suffix.lower()](path)
 
 
 def sample(questions: list[ChoiceQuestion], n: int | None, seed: int = DEFAULT_SEED) -> list[ChoiceQuestion]:
@@ -150,8 +268,6 @@ def load_planner_exams(path: Path, subject: str | None = None, n: int | None = N
     if subject is not None and subject not in SUBJECTS:
         raise ValueError(f"subject must be one of {SUBJECTS}, got {subject!r}")
     exams = read_planner_exams(path)
-    if exams.skipped:
-        log.warning("%s: skipped %d malformed rows (first: line %d, %s)", path, len(exams.skipped),
-                    exams.skipped[0].line, exams.skipped[0].reason)
+    _log_skipped(path, exams.skipped)
     chosen = [q for q in exams.questions if subject is None or q.subject == subject]
     return sample(chosen, n, seed)

@@ -16,9 +16,12 @@ from eval.datasets import (
     DatasetError,
     load_ceval,
     load_planner_exams,
+    read_ceval,
+    read_exams,
     read_planner_exams,
     sample,
 )
+from eval.jsonl import DatasetFileError
 from eval.multiple_choice import compare, run_suite
 from tests.conftest import write
 
@@ -57,8 +60,8 @@ def test_load_ceval_accepts_a_byte_order_mark_and_extra_columns(tmp_path: Path) 
     "text, problem",
     [
         ("id,question,A,B,C\n0,q,1,2,3\n", "missing columns"),
-        ("id,question,A,B,C,D,answer\n0,q,1,2,3,4,E\n", "malformed"),
-        ("id,question,A,B,C,D,answer\n", "no questions"),
+        ("id,question,A,B,C,D,answer\n0,q,1,2,3,4,E\n", r"no usable questions \(1 malformed rows; first: line 2: answer"),
+        ("id,question,A,B,C,D,answer\n", "no usable questions"),
     ],
 )
 def test_malformed_ceval_names_the_file(tmp_path: Path, text: str, problem: str) -> None:
@@ -66,6 +69,29 @@ def test_malformed_ceval_names_the_file(tmp_path: Path, text: str, problem: str)
     with pytest.raises(DatasetError, match=problem) as err:
         load_ceval(path)
     assert str(path) in str(err.value) and "../shared" in str(err.value)
+
+
+def test_ceval_skips_bad_rows_with_the_line_they_start_on(tmp_path: Path) -> None:
+    text = ('id,question,A,B,C,D,answer\n0,"两行\n的题目",1,2,3,4,A\n1,q,1,2,3,4,E\n\n2,q,1,2,3\n'
+            '3,q,1,,3,4,B\n4,q,1,2,3,4,b\n4,q,1,2,3,4,C\n')
+    exams = read_ceval(write(tmp_path / "urban_and_rural_planner_val.csv", text))
+    assert [q.id for q in exams.questions] == ["urban_and_rural_planner_val:0", "urban_and_rural_planner_val:4"]
+    assert [(s.line, s.id) for s in exams.skipped] == [(4, "1"), (6, "2"), (7, "3"), (9, "4")]
+    assert [s.reason.split(" ")[0] for s in exams.skipped] == ["answer", "5", "empty", "duplicate"]
+    assert exams.questions[1].answer == "B" and exams.questions[0].subject == "urban_and_rural_planner"
+    assert load_ceval(tmp_path / "urban_and_rural_planner_val.csv") == exams.questions
+
+
+def test_a_subject_column_overrides_the_file_name(tmp_path: Path) -> None:
+    text = "id,question,A,B,C,D,answer,subject\n0,q,1,2,3,4,A,law\n1,q,1,2,3,4,A,\n"
+    assert [q.subject for q in read_ceval(write(tmp_path / "mine_dev.csv", text)).questions] == ["law", "mine"]
+
+
+def test_read_exams_chooses_the_reader_by_suffix(tmp_path: Path) -> None:
+    assert read_exams(write(tmp_path / "x.csv", CEVAL_CSV)).questions[0].id == "x:0"
+    assert read_exams(write_jsonl(tmp_path / "x.jsonl", [exam_row(0)])).questions[0].id == "exam-0000"
+    with pytest.raises(DatasetFileError, match="C-Eval .csv or a planner-exams .jsonl"):
+        read_exams(write(tmp_path / "x.txt", CEVAL_CSV))
 
 
 def test_missing_file_says_where_the_data_belongs(tmp_path: Path) -> None:
@@ -101,7 +127,7 @@ def test_planner_exams_skips_and_counts_malformed_rows(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "text, problem",
     [
-        ('{"id": "exam-0000"\n', "line 1 is not JSON"),
+        ('{"id": "exam-0000"\n', "line 1: not JSON"),
         ('[1, 2]\n', "not an exam question object"),
         ('{"id": "x", "type": "single", "question": "q", "answer": "A"}\n', "not an exam question object"),
         ("\n\n", "no usable questions"),
@@ -112,6 +138,16 @@ def test_malformed_exam_file_names_the_file(tmp_path: Path, text: str, problem: 
     with pytest.raises(DatasetError, match=problem) as err:
         load_planner_exams(path)
     assert str(path) in str(err.value)
+
+
+def test_planner_exams_skip_lines_that_are_not_questions(tmp_path: Path) -> None:
+    lines = [json.dumps(exam_row(0)), '{"id": "exam-0001", ', "[1, 2]", "", json.dumps(exam_row(0)),
+             json.dumps(exam_row(4, type_="multi", answer="AB"))]
+    exams = read_planner_exams(write(tmp_path / "exams.jsonl", "\n".join(lines) + "\n"))
+    assert [q.id for q in exams.questions] == ["exam-0000", "exam-0004"]
+    assert [(s.line, s.id, s.reason.split(":")[0]) for s in exams.skipped] == [
+        (2, "", "not JSON"), (3, "", "not an exam question object with keys ['id', 'type', 'question', 'options', "
+                                     "'answer']"), (5, "exam-0000", "duplicate id 'exam-0000'")]
 
 
 def test_planner_exams_subject_and_seeded_sample(tmp_path: Path) -> None:
