@@ -69,11 +69,11 @@ def create_app(container: Container | None = None, *, settings: Settings | None 
 
 
 def _eval_runs(container: Container):
-    """Evaluation runs of this app (``POST /eval/runs``), answered by the container's model."""
+    """Evaluation runs of this app (``POST /eval/runs``): the suites of ``onemap eval run`` over its container."""
     from eval.runs import EvalRunService
 
-    return EvalRunService(container.settings.workspace / "eval_runs", lambda: container.choice,
-                          model_name=lambda: container.llm.model_name())
+    return EvalRunService(container.settings.workspace / "eval_runs", container=lambda: container,
+                          settings=container.settings)
 
 
 def _mount_web(app: FastAPI, folder: Path) -> None:

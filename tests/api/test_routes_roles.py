@@ -26,9 +26,11 @@ ROUTES: list[tuple[str, str, dict, set[Role]]] = [
     ("GET", "/graph/chain?zone=SF-03", {}, {Role.OFFICER, Role.REVIEWER, Role.ADMIN}),
     ("GET", "/graph/balance?unit=SF-02", {}, {Role.OFFICER, Role.REVIEWER, Role.ADMIN}),
     ("GET", "/graph/stats", {}, {Role.OFFICER, Role.REVIEWER, Role.ADMIN}),
-    ("POST", "/eval/runs", {"json": {"n": 1}}, {Role.REVIEWER, Role.ADMIN}),
+    ("POST", "/eval/runs", {"json": {"suite": "verdicts"}}, {Role.REVIEWER, Role.ADMIN}),
     ("GET", "/eval/runs", {}, {Role.REVIEWER, Role.ADMIN}),
     ("GET", "/eval/runs/0123456789ab", {}, {Role.REVIEWER, Role.ADMIN}),
+    ("GET", "/eval/runs/0123456789ab/report", {}, {Role.REVIEWER, Role.ADMIN}),
+    ("GET", "/eval/runs/0123456789ab/predictions", {}, {Role.REVIEWER, Role.ADMIN}),
 ]
 ANY_ROLE: list[tuple[str, str, dict]] = [
     ("POST", "/check", {"json": P001}),
