@@ -98,7 +98,7 @@ def eval_run(
         if "c" in holder:
             holder["c"].close()
     for m in results.malformed["lines"]:
-        err.print(f"malformed: {m['file']}:{m['line']}: {m['reason']}", markup=False, highlight=False)
+        err.print(f"malformed: {m['file']}:{m['line']}: {m['reason']}", markup=False, highlight=False, soft_wrap=True)
     if as_json:
         out.print_json(json.dumps(results.model_dump(mode="json"), ensure_ascii=False))
         return
