@@ -16,6 +16,7 @@ from rich.table import Table
 
 from assistant.cli import State, app, err, fail, out
 from assistant.settings import SettingsError, load_settings
+from eval.journal import JOURNAL
 
 eval_app = typer.Typer(help="Evaluation suites: run one on a dataset, compare two runs (docs/EVAL.md).",
                        no_args_is_help=True)
@@ -53,6 +54,8 @@ def eval_run(
     baseline: Annotated[bool, typer.Option("--baseline/--no-baseline", help="Also run the suite's baseline "
                                            "(BM25 alone; the model alone) on the same items.")] = True,
     seed: Annotated[int, typer.Option(help="Seed of the --limit sample.")] = 20261123,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run in --out DIR: the answers "
+                                         "it kept are reused if the data and settings are the same.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print results.json.")] = False,
 ) -> None:
     """Run one evaluation suite and write its run folder.
@@ -65,6 +68,8 @@ def eval_run(
       onemap eval run mcq --dataset ../shared/eval/ceval_urban_and_rural_planner/urban_and_rural_planner_val.csv
 
       onemap eval run verdicts --out runs/verdicts
+
+      onemap eval run mcq --dataset ../shared/eval/planner_exams_2012_2021.jsonl --out runs/exams --resume
     """
     from eval.runner import EvalInputError, run
 
@@ -72,9 +77,13 @@ def eval_run(
         settings = load_settings(State.profile)
     except SettingsError as exc:
         raise fail(str(exc)) from None
+    if resume and out_dir is None:
+        raise fail("--resume needs --out DIR, the folder of the interrupted run")
     folder = out_dir or _default_out(settings, suite)
     if folder.exists() and not folder.is_dir():
         raise fail(f"--out {folder} is a file, not a folder")
+    if resume and not (folder / JOURNAL).is_file():
+        err.print(f"{folder}: no interrupted run to resume (no {JOURNAL}); starting afresh", markup=False)
     holder: dict = {}
 
     def services():
@@ -90,10 +99,15 @@ def eval_run(
     try:
         with bar:
             results = run(suite, out=folder, settings=settings, container=services, dataset=dataset, limit=limit,
-                          seed=seed, options={"baseline": baseline},
+                          seed=seed, options={"baseline": baseline}, resume=resume,
                           progress=lambda done, total: bar.update(task, completed=done, total=total))
     except EvalInputError as exc:
         raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        if (folder / JOURNAL).is_file():
+            err.print(f"interrupted: the answers so far are kept in {folder / JOURNAL}; continue with the same "
+                      f"command and --out {folder} --resume", markup=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     finally:
         if "c" in holder:
             holder["c"].close()

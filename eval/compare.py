@@ -173,8 +173,8 @@ def _notes(a: Results, b: Results) -> tuple[list[str], list[str]]:
         context.append(f"settings: {ra.settings_hash} → {rb.settings_hash}")
     if ra.commit != rb.commit:
         context.append(f"commit: {ra.commit} → {rb.commit}")
-    options_a = {k: v for k, v in ra.options.items() if k != "seed"}
-    options_b = {k: v for k, v in rb.options.items() if k != "seed"}
+    options_a = {k: v for k, v in ra.options.items() if k not in ("seed", "resumed_answers")}
+    options_b = {k: v for k, v in rb.options.items() if k not in ("seed", "resumed_answers")}
     if options_a != options_b:
         context.append(f"options: {options_a} → {options_b}")
     return warnings, context

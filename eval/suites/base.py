@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from eval.contract import Malformed, Prediction
+from eval.journal import Journal
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -42,6 +43,7 @@ class Context:
     container: Callable[[], Any]
     options: dict[str, Any] = field(default_factory=dict)
     progress: Progress | None = None
+    journal: Journal = field(default_factory=Journal.disabled)  # rows of an interrupted run, and where to add more
 
     def tick(self, done: int, total: int) -> None:
         if self.progress:

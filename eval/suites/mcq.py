@@ -97,8 +97,13 @@ class McqSuite:
         def ticker(offset: int) -> Callable[[int, int], None]:
             return lambda done, _n: ctx.tick(offset + done, total)
 
-        grounded = run_suite(questions, service, retrieval=True, progress=ticker(0))
-        alone = run_suite(questions, service, retrieval=False, progress=ticker(len(questions))) if baseline else None
+        def mode(name: str, retrieval: bool, offset: int) -> SuiteResult:
+            done = {k: QuestionRow.model_validate(v) for k, v in ctx.journal.done(name).items()}
+            return run_suite(questions, service, retrieval=retrieval, progress=ticker(offset), done=done,
+                             on_row=lambda row: ctx.journal.record(name, row.id, row.model_dump(mode="json")))
+
+        grounded = mode("retrieval", True, 0)
+        alone = mode("model_alone", False, len(questions)) if baseline else None
         subjects = {q.id: q.subject or "unknown" for q in questions}
         texts = {q.id: q.question for q in questions}
         before = {r.id: r for r in alone.rows} if alone else {}

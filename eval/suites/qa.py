@@ -27,7 +27,7 @@ support, or, unanswerable, it is refused.  ``per_subject`` groups the same metri
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -191,12 +191,18 @@ class QASuite:
         items: list[QAItem] = dataset.items
         rows: list[Scored] = []
         predictions = []
+        journaled = ctx.journal.done("qa")
         for done, item in enumerate(items, start=1):
-            t0 = time.perf_counter()
-            answer = container.qa.ask(item.question, role=Role.PUBLIC, on_token=lambda _piece: None)
-            row = score(item, answer, round((time.perf_counter() - t0) * 1000, 1))
+            if item.id in journaled:  # answered before an interruption (--resume)
+                row, line = Scored(**journaled[item.id]["scored"]), Prediction(**journaled[item.id]["prediction"])
+            else:
+                t0 = time.perf_counter()
+                answer = container.qa.ask(item.question, role=Role.PUBLIC, on_token=lambda _piece: None)
+                row = score(item, answer, round((time.perf_counter() - t0) * 1000, 1))
+                line = _line(item, answer, row)
+                ctx.journal.record("qa", item.id, {"scored": asdict(row), "prediction": line.model_dump(mode="json")})
             rows.append(row)
-            predictions.append(_line(item, answer, row))
+            predictions.append(line)
             ctx.tick(done, len(items))
         per_subject = {}
         if any(i.category for i in items):

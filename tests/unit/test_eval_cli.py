@@ -64,3 +64,8 @@ def test_suites_lists_all_six(env) -> None:
     assert result.exit_code == 0
     for name in ("retrieval", "mcq", "qa", "extraction", "verdicts", "latency"):
         assert name in result.output
+
+
+def test_resume_needs_the_folder_of_the_interrupted_run(env, tmp_path) -> None:
+    result = invoke(env, "run", "verdicts", "--resume")
+    assert result.exit_code == 2 and "--resume needs --out DIR" in result.output

@@ -168,3 +168,43 @@ def test_the_default_dataset_is_the_ceval_val_split() -> None:
     if suite.default_dataset().is_file():
         data = suite.load(suite.default_dataset())
         assert len(data.items) == 46 and not data.malformed
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_run_resumes_with_the_answers_it_kept(tmp_path: Path, settings) -> None:
+    path = write(tmp_path / "exams.jsonl", EXAMS)
+    container = FakeContainer()
+    answer = container.model.__call__
+
+    def dies_on_the_sixth_call(messages, max_tokens):
+        if container.model.calls == 5:
+            raise Interrupted
+        return answer(messages, max_tokens)
+
+    container.choice = ChoiceService(dies_on_the_sixth_call, fake_search)
+    out = tmp_path / "run"
+    with pytest.raises(Interrupted):
+        run("mcq", out=out, settings=settings, container=lambda: container, dataset=path, report=False)
+    assert not (out / "results.json").exists()
+    assert len((out / "journal.jsonl").read_text().splitlines()) == 1 + 5  # header + 4 with retrieval + 1 alone
+
+    fresh = FakeContainer()
+    results = run("mcq", out=out, settings=settings, container=lambda: fresh, dataset=path, report=False, resume=True)
+    assert fresh.model.calls == 3  # only the three the interrupted run had not answered
+    whole, _, _, _ = run_mcq(tmp_path / "whole", settings, path)
+    assert results.metrics == whole.metrics and results.baselines == whole.baselines
+    assert results.run.options["resumed_answers"] == 5
+    assert not (out / "journal.jsonl").exists()  # written into results.json and predictions.jsonl
+
+
+def test_a_journal_of_other_data_is_not_resumed(tmp_path: Path, settings) -> None:
+    out = tmp_path / "run"
+    run("mcq", out=out, settings=settings, container=FakeContainer, report=False,
+        dataset=write(tmp_path / "exams.jsonl", EXAMS))
+    (out / "journal.jsonl").write_text(json.dumps({"journal": 1, "suite": "mcq", "dataset_hash": "0" * 16}) + "\n")
+    with pytest.raises(EvalInputError, match="written for another run .*dataset_hash"):
+        run("mcq", out=out, settings=settings, container=FakeContainer, report=False, resume=True,
+            dataset=write(tmp_path / "exams.jsonl", EXAMS))

@@ -171,3 +171,32 @@ def test_an_empty_workspace_is_refused_before_asking(tmp_path: Path, settings) -
     with pytest.raises(EvalInputError, match="holds no documents"):
         run("qa", out=tmp_path / "run", settings=settings, container=lambda: Services(settings, documents=0),
             dataset=data, report=False)
+
+
+def test_a_resumed_run_asks_only_what_the_interrupted_one_had_not(tmp_path: Path, settings) -> None:
+    questions = [json.dumps({"id": f"o{n}", "question": f"新加坡的概念规划第{n}问？"}, ensure_ascii=False)
+                 for n in range(3)]
+    data = write(tmp_path / "qa.jsonl", "\n".join(questions) + "\n")
+    services = Services(settings)
+    asked: list[str] = []
+    real = services.qa.ask
+
+    def dies_on_the_third(question, **kwargs):
+        if len(asked) == 2:
+            raise KeyboardInterrupt
+        asked.append(question)
+        return real(question, **kwargs)
+
+    services.qa.ask = dies_on_the_third
+    with pytest.raises(KeyboardInterrupt):
+        run("qa", out=tmp_path / "run", settings=settings, container=lambda: services, dataset=data, report=False)
+    fresh = Services(settings)
+    again: list[str] = []
+    ask = fresh.qa.ask
+    fresh.qa.ask = lambda question, **kwargs: again.append(question) or ask(question, **kwargs)
+    results = run("qa", out=tmp_path / "run", settings=settings, container=lambda: fresh, dataset=data,
+                  report=False, resume=True)
+    assert again == ["新加坡的概念规划第2问？"] and results.n == 3
+    lines = {p.id: p for p in read_predictions(tmp_path / "run")}
+    assert all(lines[f"o{n}"].refused and lines[f"o{n}"].correct for n in range(3))
+    assert results.metrics["refusal_rate"] == 1.0 and results.run.options["resumed_answers"] == 2
