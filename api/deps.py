@@ -69,17 +69,26 @@ def require(*roles: Role) -> Callable[..., Principal]:
     return check
 
 
-def public_principal(request: Request) -> Principal:
-    """The public role for key-less routes, after the per-client rate limit."""
-    client = request.client.host if request.client else "unknown"
-    ok, wait = request.app.state.public_limiter.allow(client)
-    if not ok:
-        raise ApiError(429, f"too many requests; retry in {wait} s", headers={"Retry-After": str(wait)})
-    return Principal(role=Role.PUBLIC, actor="public")
+def _rate_limited_public(limiter: str) -> Callable[[Request], Principal]:
+    """The public role for key-less routes, after the per-client limit ``app.state.<limiter>``."""
+
+    def public(request: Request) -> Principal:
+        client = request.client.host if request.client else "unknown"
+        ok, wait = getattr(request.app.state, limiter).allow(client)
+        if not ok:
+            raise ApiError(429, f"too many requests; retry in {wait} s", headers={"Retry-After": str(wait)})
+        return Principal(role=Role.PUBLIC, actor="public")
+
+    return public
+
+
+public_principal = _rate_limited_public("public_limiter")  # searches and questions
+public_map_principal = _rate_limited_public("public_map_limiter")  # the public map's layers, a bucket of its own
 
 
 AnyRole = Annotated[Principal, Depends(principal)]
 Staff = Annotated[Principal, Depends(require(Role.OFFICER, Role.REVIEWER))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 Public = Annotated[Principal, Depends(public_principal)]
+PublicMap = Annotated[Principal, Depends(public_map_principal)]
 

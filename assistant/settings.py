@@ -147,6 +147,11 @@ class ApiSettings(_Section):
     public_rate_per_minute: int = Field(30, ge=1, description="Requests a client (by address) may make to "
                                         "/public/* per minute; more get 429.")
     public_burst: int = Field(10, ge=1, description="Requests a client may make at once before the rate applies.")
+    public_map_rate_per_minute: int = Field(240, ge=1, description="Requests a client may make to the public map "
+                                            "(/public/layers…) per minute, counted apart from searches and questions "
+                                            "so that opening the map does not use up a visitor's questions.")
+    public_map_burst: int = Field(30, ge=1, description="Public map requests a client may make at once (a page load "
+                                  "is 1 + one per layer).")
     web_dir: str = Field("", description="Folder of the web page served at /; empty = web/ of the source checkout "
                          "(an installed package has none: the Docker image sets /app/web).")
 

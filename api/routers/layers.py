@@ -1,6 +1,7 @@
 """``/layers``: the layers of the one map (list, import, 数据质检, features as GeoJSON), as ``onemap layers``.
 
-Every route sees only the layers whose access level the caller's role may read.
+Every route sees only the layers whose access level the caller's role may read. ``/public/layers`` and
+``/public/layers/{kind}/features`` (api/routers/public.py) call the same functions as the public role.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from api.errors import ApiError
 from api.failures import service_errors
 from api.uploads import check_suffix, spooled
 from assistant.access import Role
+from assistant.container import Container
 from ingest.models import Access
 from spatial.kinds import LayerKind
 
@@ -80,10 +82,15 @@ class FeatureCollection(BaseModel):
     features: list[GeoFeature]
 
 
-@router.get("", response_model=list[LayerOut], summary="List the imported layers your role may read")
-def list_layers(c: ContainerDep, who: AnyRole) -> list[dict[str, Any]]:
+def layers_for(c: Container, who: Principal) -> list[dict[str, Any]]:
+    """The layers ``who``'s role may read (``GET /layers`` and ``GET /public/layers``)."""
     with service_errors():
         return [i.to_json() for i in c.layers.list(role=who.role)]
+
+
+@router.get("", response_model=list[LayerOut], summary="List the imported layers your role may read")
+def list_layers(c: ContainerDep, who: AnyRole) -> list[dict[str, Any]]:
+    return layers_for(c, who)
 
 
 @router.get("/qc", response_model=QCOut, summary="数据质检: the quality-check report of the layers")
@@ -126,19 +133,26 @@ def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return values  # type: ignore[return-value]
 
 
-@router.get("/{kind}/features", response_model=FeatureCollection,
-            responses={404: {"description": "The layer is not imported (or not for your role)."}},
-            summary="The features of a layer as GeoJSON (for the map)")
-def layer_features(
-    kind: LayerKind, c: ContainerDep, who: AnyRole,
-    bbox: Annotated[str | None, Query(max_length=200, description="Only features meeting minx,miny,maxx,maxy "
-                                                                  "(lon/lat).", examples=["116.1,23.7,116.3,23.9"])]
-    = None,
-    limit: Annotated[int, Query(ge=1, le=50_000, description="Most features to return.")] = 5000,
-) -> dict[str, Any]:
+BBox = Annotated[str | None, Query(max_length=200, description="Only features meeting minx,miny,maxx,maxy (lon/lat).",
+                                   examples=["116.1,23.7,116.3,23.9"])]
+Limit = Annotated[int, Query(ge=1, le=50_000, description="Most features to return.")]
+FEATURES_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": "The layer is not imported (or not for your role)."}}
+
+
+def features_for(c: Container, kind: LayerKind, who: Principal, bbox: str | None, limit: int) -> dict[str, Any]:
+    """The features of ``kind`` as GeoJSON if ``who``'s role may read the layer, else 404
+    (``GET /layers/{kind}/features`` and ``GET /public/layers/{kind}/features``)."""
     box = _bbox(bbox)
     with service_errors():
         page = c.layers.features(kind, who.role, bbox=box, limit=limit)
     if page is None:
         raise ApiError(404, f"no {kind.value} layer is imported that role {who.role.value} may read")
     return page.to_geojson()
+
+
+@router.get("/{kind}/features", response_model=FeatureCollection, responses=FEATURES_RESPONSES,
+            summary="The features of a layer as GeoJSON (for the map)")
+def layer_features(kind: LayerKind, c: ContainerDep, who: AnyRole, bbox: BBox = None, limit: Limit = 5000
+                   ) -> dict[str, Any]:
+    return features_for(c, kind, who, bbox, limit)

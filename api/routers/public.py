@@ -1,17 +1,26 @@
-"""``/public/search`` and ``/public/ask``: no key, the public role only, rate-limited per client."""
+"""The key-less routes: ``/public/search``, ``/public/ask`` and the public map (``/public/layers``,
+``/public/layers/{kind}/features``). No key, the public role only, rate-limited per client."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from api.deps import ContainerDep, Public
+from api.deps import ContainerDep, Public, PublicMap
 from api.routers.ask import _RESPONSES, AskRequest, respond
+from api.routers.layers import FEATURES_RESPONSES, BBox, FeatureCollection, LayerOut, Limit, features_for, layers_for
 from api.routers.search import SearchRequest, run_search
 from assistant.qa.service import Answer
 from assistant.retrieval.search import SearchResult
+from spatial.kinds import LayerKind
 
 router = APIRouter(prefix="/public", tags=["public"])
+
+MAP_RATE_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Too many map requests from this client (`api.public_map_rate_per_minute`, counted apart "
+                         "from searches and questions); retry after `Retry-After` seconds."}}
 
 
 @router.post("/search", response_model=SearchResult, summary="Search public documents (no key)")
@@ -23,3 +32,17 @@ def public_search(body: SearchRequest, c: ContainerDep, who: Public) -> SearchRe
 async def public_ask(body: AskRequest, c: ContainerDep, who: Public):
     result = respond(c, body, who)
     return result if isinstance(result, StreamingResponse) else await result
+
+
+@router.get("/layers", response_model=list[LayerOut], responses=MAP_RATE_LIMITED,
+            summary="List the public layers of the one map (no key)")
+def public_layers(c: ContainerDep, who: PublicMap) -> list[dict[str, Any]]:
+    return layers_for(c, who)
+
+
+@router.get("/layers/{kind}/features", response_model=FeatureCollection,
+            responses={**FEATURES_RESPONSES, **MAP_RATE_LIMITED},
+            summary="The features of a public layer as GeoJSON (no key, for the map)")
+def public_layer_features(kind: LayerKind, c: ContainerDep, who: PublicMap, bbox: BBox = None, limit: Limit = 5000
+                          ) -> dict[str, Any]:
+    return features_for(c, kind, who, bbox, limit)

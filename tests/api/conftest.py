@@ -95,6 +95,24 @@ def verify_trail_after_the_tests(workspace) -> None:
     assert verified["ok"], verified  # records: every audited request of the tests that ran (none for eval runs alone)
 
 
+@pytest.fixture
+def public_limit(api):
+    """Fresh per-client limits on the key-less routes for one test (questions and searches; the map), at the
+    configured rates and bursts (the shared app's buckets are spent by the tests before); the app's own limiters
+    are put back after."""
+    from api.ratelimit import RateLimiter
+
+    app = api.client.app
+    cfg = api.container.settings.api
+    saved = app.state.public_limiter, app.state.public_map_limiter
+    app.state.public_limiter = RateLimiter(cfg.public_rate_per_minute, cfg.public_burst)
+    app.state.public_map_limiter = RateLimiter(cfg.public_map_rate_per_minute, cfg.public_map_burst)
+    try:
+        yield
+    finally:
+        app.state.public_limiter, app.state.public_map_limiter = saved
+
+
 @pytest.fixture(scope="package")
 def small_api(tmp_path_factory):
     """A second, empty app for what the shared one cannot show: a 10 kB body limit and a graph that

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -11,24 +10,13 @@ import pytest
 from assistant.access import Role
 from ingest.models import Access
 from spatial.kinds import LayerKind
+from tests.support.api_world import layer_at
 
 PROJECTS = Path(__file__).resolve().parents[2] / "demo" / "projects"
-LAYERS = Path(__file__).resolve().parents[2] / "demo" / "layers"
 
 
 def project(pid: str) -> dict:
     return json.loads((PROJECTS / f"{pid}.json").read_text(encoding="utf-8"))
-
-
-@contextmanager
-def layer_at(api, kind: LayerKind, access: Access):
-    """The demo layer of ``kind`` re-imported at ``access`` for the block, public again after."""
-    path = LAYERS / f"{kind.value}.geojson"
-    api.container.layers.import_file(kind, path, access)
-    try:
-        yield
-    finally:
-        api.container.layers.import_file(kind, path, Access.PUBLIC)
 
 
 def test_check_returns_the_engines_verdict(api) -> None:
@@ -52,7 +40,7 @@ def test_a_check_is_recorded_in_the_audit_trail_with_the_keys_name(api) -> None:
 
 
 def test_the_public_role_checks_against_public_layers_only(api) -> None:
-    with layer_at(api, LayerKind.PERMANENT_BASIC_FARMLAND, Access.CONFIDENTIAL):
+    with layer_at(api.container, LayerKind.PERMANENT_BASIC_FARMLAND, Access.CONFIDENTIAL):
         statuses = {}
         for role in (Role.ADMIN, Role.OFFICER, Role.PUBLIC):
             got = api.client.post("/check", json=project("P-002"), headers=api.headers(role))

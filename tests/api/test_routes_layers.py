@@ -1,4 +1,5 @@
-"""``/layers``: list, GeoJSON features for the map, 数据质检, and imports, all by role."""
+"""``/layers``: list, GeoJSON features for the map, 数据质检, and imports, all by role; ``/public/layers``: the
+public layers for the key-less map."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from assistant.access import Role
 from ingest.models import Access
 from spatial.kinds import LayerKind
+from tests.support.api_world import layer_at
 
 LAYERS = Path(__file__).resolve().parents[2] / "demo" / "layers"
 ZONES = LAYERS / "planning_zones.geojson"
@@ -130,3 +132,82 @@ def test_layer_names_with_a_path_are_refused(api) -> None:
 def test_a_reviewer_may_not_import(api) -> None:
     got = api.client.post("/layers/planning_zones", files=upload(ZONES), headers=api.headers(Role.REVIEWER))
     assert got.status_code == 403
+
+
+# ---------------------------------------------------------------- the public map (no key)
+
+def test_the_public_map_lists_only_the_public_layers(api, public_limit) -> None:
+    # every demo layer is public: farmland goes internal for the test
+    with layer_at(api.container, LayerKind.PERMANENT_BASIC_FARMLAND, Access.INTERNAL):
+        admin = api.client.get("/layers", headers=api.headers(Role.ADMIN)).json()
+        got = api.client.get("/public/layers")
+        assert got.status_code == 200, got.text
+        public = got.json()
+        assert public == [layer for layer in admin if layer["access"] == "public"]
+        assert {layer["kind"] for layer in admin} - {layer["kind"] for layer in public} == {"permanent_basic_farmland"}
+        assert public == api.client.get("/layers", headers=api.headers(Role.PUBLIC)).json()
+        # a key does not widen the public routes
+        assert api.client.get("/public/layers", headers=api.headers(Role.ADMIN)).json() == public
+
+        hidden = api.client.get("/public/layers/permanent_basic_farmland/features", headers=api.headers(Role.ADMIN))
+        assert hidden.status_code == 404 and hidden.json()["error"] == "not_found"
+        assert "public" in hidden.json()["message"]
+        seen = api.client.get("/layers/permanent_basic_farmland/features", headers=api.headers(Role.OFFICER))
+        assert seen.status_code == 200 and seen.json()["total"] > 0
+
+
+def test_the_public_features_are_the_staff_routes_geojson(api, public_limit) -> None:
+    got = api.client.get("/public/layers/regulatory_parcels/features?limit=3")
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["type"] == "FeatureCollection" and body["kind"] == "regulatory_parcels" and body["access"] == "public"
+    assert len(body["features"]) == 3 and body["truncated"] is True
+    assert all(f["type"] == "Feature" and f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in body["features"])
+    staff = api.client.get("/layers/regulatory_parcels/features?limit=3", headers=api.headers(Role.OFFICER)).json()
+    assert body == staff
+    far = api.client.get("/public/layers/regulatory_parcels/features?bbox=100,30,100.1,30.1")
+    assert far.status_code == 200 and far.json()["features"] == [] and far.json()["total"] == 0
+    assert api.client.get("/public/layers/regulatory_parcels/features?bbox=1,2,3").status_code == 422
+    assert api.client.get("/public/layers/roads/features").status_code == 422
+
+
+def test_opening_the_map_leaves_a_visitors_questions_untouched(api, public_limit) -> None:
+    """What the page asks without a key (web/js/map.js): the list, then each listed layer's features, twice (a
+    reload); the map has a bucket of its own, so the visitor then still has the whole burst of searches."""
+    cfg = api.container.settings.api
+    codes = []
+    for _ in range(2):
+        listed = api.client.get("/public/layers")
+        codes += [listed.status_code]
+        codes += [api.client.get(f"/public/layers/{layer['kind']}/features").status_code for layer in listed.json()]
+    assert len(codes) == 2 * (1 + len(LayerKind)) <= cfg.public_map_burst
+    codes += [api.client.post("/public/search", json={"query": "永久基本农田转为建设用地由谁批准？"}).status_code
+              for _ in range(cfg.public_burst)]
+    assert set(codes) == {200}, codes
+    assert api.client.post("/public/search", json={"query": "再问一次"}).status_code == 429  # the search bucket is spent
+    assert api.client.get("/public/layers").status_code == 200  # and the map's is not
+
+
+def test_the_public_map_is_rate_limited(api) -> None:
+    from api.ratelimit import RateLimiter
+
+    app = api.client.app
+    saved = app.state.public_map_limiter
+    app.state.public_map_limiter = RateLimiter(60, burst=2)
+    try:
+        got = [api.client.get(path) for path in ("/public/layers", "/public/layers/planning_zones/features",
+                                                  "/public/layers", "/public/layers/planning_zones/features")]
+    finally:
+        app.state.public_map_limiter = saved
+    assert [g.status_code for g in got] == [200, 200, 429, 429]
+    assert got[-1].json()["error"] == "too_many_requests" and int(got[-1].headers["Retry-After"]) >= 1
+
+
+def test_openapi_documents_the_public_map(api) -> None:
+    paths = api.client.get("/openapi.json").json()["paths"]
+    listed, features = paths["/public/layers"]["get"], paths["/public/layers/{kind}/features"]["get"]
+    assert listed["summary"] and features["summary"]
+    assert {"200", "429"} <= set(listed["responses"]) and {"200", "404", "422", "429"} <= set(features["responses"])
+    assert features["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/FeatureCollection")
+    for op in (listed, features):  # no key header: the public role
+        assert not any(p["in"] == "header" for p in op.get("parameters", [])), op["parameters"]

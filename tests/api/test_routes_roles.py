@@ -1,5 +1,6 @@
 """Every keyed route: 401 without a valid key; the public role's key gets 403 on staff and admin routes,
-and lower roles get 403 on routes above them. The role check comes before the request is read."""
+and lower roles get 403 on routes above them. The role check comes before the request is read. Every key-less
+route (``/public/*``) answers without a key."""
 
 from __future__ import annotations
 
@@ -41,6 +42,13 @@ ANY_ROLE: list[tuple[str, str, dict]] = [
     ("GET", "/graph/authority?subject=农用地转用", {}),
     ("GET", "/graph/clause?id=x%23第一条", {}),
 ]
+# key-less: the public role, whatever key is sent (rate-limited per client)
+KEYLESS: list[tuple[str, str, dict]] = [
+    ("POST", "/public/search", {"json": {"query": "永久基本农田"}}),
+    ("POST", "/public/ask", {"json": {"question": "永久基本农田转为建设用地由谁批准？"}}),
+    ("GET", "/public/layers", {}),
+    ("GET", "/public/layers/regulatory_parcels/features?limit=1", {}),
+]
 FORBIDDEN = [(m, p, r, role) for m, p, r, roles in ROUTES for role in Role if role not in roles]
 
 
@@ -73,6 +81,20 @@ def test_every_keyed_route_is_covered(api) -> None:
                 .replace("planning_zones", "{kind}").replace("regulatory_parcels", "{kind}")) for m, p in covered}
     new = {("POST", "/search"), ("POST", "/ask")}  # the core's routes, tested in test_core
     assert keyed - new <= covered, sorted(keyed - new - covered)
+
+
+@pytest.mark.parametrize("method, path, request_", KEYLESS)
+@pytest.mark.parametrize("headers", [{}, {"X-API-Key": "om_not-a-key"}])
+def test_keyless_routes_answer_without_a_key(api, public_limit, method, path, request_, headers) -> None:
+    got = api.client.request(method, path, headers=headers, **request_)
+    assert got.status_code == 200, got.text
+
+
+def test_every_keyless_route_is_covered(api) -> None:
+    spec = api.client.get("/openapi.json").json()
+    keyless = {(m.upper(), path) for path, ops in spec["paths"].items() for m in ops if path.startswith("/public")}
+    covered = {(m, p.split("?")[0].replace("regulatory_parcels", "{kind}")) for m, p, _ in KEYLESS}
+    assert keyless == covered, sorted(keyless ^ covered)
 
 
 def test_openapi_documents_the_routes_with_summaries_and_examples(api) -> None:

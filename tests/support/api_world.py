@@ -7,11 +7,17 @@ scripted model at the model boundary (everything else is real).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from assistant.llm.client import ChatResult
 from ingest.models import Access
+from spatial.kinds import LayerKind
 from tests.conftest import write
+
+DEMO_LAYERS = Path(__file__).resolve().parents[2] / "demo" / "layers"
 
 CONFIDENTIAL_MARK = "机密核查编号CX-7731"
 INTERNAL_MARK = "内部审查编号NB-2291"
@@ -73,3 +79,15 @@ def build_world(tmp_path_factory, model: FakeModel | None = None) -> tuple[Any, 
     model = model or FakeModel()
     c.__dict__["qa"] = QAService(c.settings, Toolbox(c), model, model_name=lambda: "fake")
     return c, model
+
+
+@contextmanager
+def layer_at(container, kind: LayerKind, access: Access) -> Iterator[None]:
+    """The demo layer of ``kind`` re-imported at ``access`` for the block, public again after (every demo layer
+    is public)."""
+    path = DEMO_LAYERS / f"{kind.value}.geojson"
+    container.layers.import_file(kind, path, access)
+    try:
+        yield
+    finally:
+        container.layers.import_file(kind, path, Access.PUBLIC)

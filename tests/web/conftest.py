@@ -108,9 +108,22 @@ def site(chromium, tmp_path_factory) -> Iterator[Site]:
         c.close()
 
 
+def fresh_public_limit(site: Site) -> None:
+    """Fresh per-client limits on the key-less routes (questions; the map), at the configured rates and bursts: the
+    page opens without a key and loads the public map, so each test starts as a new visitor would rather than with
+    the buckets the tests before it spent (every test's browser is the same client, 127.0.0.1)."""
+    from api.ratelimit import RateLimiter
+
+    cfg = site.container.settings.api
+    site.app.state.public_limiter = RateLimiter(cfg.public_rate_per_minute, cfg.public_burst)
+    site.app.state.public_map_limiter = RateLimiter(cfg.public_map_rate_per_minute, cfg.public_map_burst)
+
+
 @pytest.fixture
 def page(chromium, site):
-    """A fresh page (own storage, 1280x800, Chinese locale) whose console errors fail the test."""
+    """A fresh page (own storage, 1280x800, Chinese locale, a new visitor's public rate limit) whose console errors
+    fail the test."""
+    fresh_public_limit(site)
     context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
     context.set_default_timeout(20_000)
     page = context.new_page()

@@ -1,10 +1,12 @@
 """The page at ``/`` in headless Chromium against a real server (see conftest.py): a streamed, cited answer whose
 citation opens the clause; a demo project checked into a verdict table and drawn on the map; the report preview and
-download; the layers, the document library, and clear errors from the API's JSON error bodies.
+download; the layers (the public ones only without a key), the document library, and clear errors from the API's
+JSON error bodies.
 
 Screenshots (full page, 1280x800) under ``test-artifacts/web/`` at the repository root: ``answer.png`` (a cited
 answer with its clause open), ``check-P-003.png`` (the verdict table and the project on the map),
-``drawing.png`` and ``check-drawn.png`` (a project polygon being drawn on the map, then checked), ``public-search.png`` and ``library.png``.
+``drawing.png`` and ``check-drawn.png`` (a project polygon being drawn on the map, then checked), ``public-search.png``,
+``public-map.png`` (the public layers, no key) and ``library.png``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from shapely import affinity
 from shapely.geometry import Point, shape
 
 from assistant.access import Role
-from tests.web.conftest import ROOT, screenshot, use_key
+from ingest.models import Access
+from spatial.kinds import LayerKind
+from tests.support.api_world import layer_at
+from tests.web.conftest import ROOT, fresh_public_limit, screenshot, use_key
 
 P003 = ROOT / "demo" / "projects" / "P-003.json"
 PARCELS = ROOT / "demo" / "layers" / "regulatory_parcels.geojson"
@@ -89,7 +94,7 @@ def test_ask_streams_a_cited_answer_whose_citation_opens_the_clause(page, site) 
 def test_without_a_key_the_page_asks_the_public_routes(page, site) -> None:
     urls: list[str] = []
     page.on("request", lambda r: urls.append(r.url))
-    assert "仅显示公开文件" in page.locator("#key-status").inner_text()
+    assert "仅显示公开文件与图层" in page.locator("#key-status").inner_text()
     answer = ask_on_page(page, QUESTION)
     assert answer.locator(".answer-text.final").count() == 1
     assert site.url + "/public/ask" in urls and site.url + "/ask" not in urls
@@ -196,8 +201,63 @@ def test_the_map_draws_the_layers_with_a_chinese_legend(page, site) -> None:
     assert page.locator("#map").get_attribute("viewBox") != before
 
 
-def test_without_a_key_the_map_and_library_say_a_key_is_needed(page) -> None:
-    assert "API 密钥" in page.locator("#map-message").inner_text()
+PUBLIC_HINT = "公众模式：仅显示公开图层"
+
+
+def map_legend(page) -> dict[str, int]:
+    """The legend's layer boxes: label → feature count (the project has none)."""
+    return {item.locator(".name").inner_text(): int(item.locator(".count").inner_text())
+            for item in page.locator("#legend-list > li").all() if item.locator(".count").count()}
+
+
+def test_without_a_key_the_map_draws_the_public_layers_only(page, site) -> None:
+    require_route(site, "GET", "/public/layers")
+    require_route(site, "GET", "/public/layers/{kind}/features")
+    page.locator("#map-message", has_text=PUBLIC_HINT).wait_for()  # the demo world: every layer is public
+    assert len(map_legend(page)) == len(LayerKind)
+
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url))
+    # farmland goes internal, and the page is opened again by a new visitor
+    with layer_at(site.container, LayerKind.PERMANENT_BASIC_FARMLAND, Access.INTERNAL):
+        fresh_public_limit(site)
+        page.reload()
+        page.locator("#map-message", has_text=PUBLIC_HINT).wait_for()
+        public = {i.kind: i.features for i in site.container.layers.list(role=Role.PUBLIC)}
+        assert LayerKind.PERMANENT_BASIC_FARMLAND not in public and len(public) == len(LayerKind) - 1
+
+        for kind, features in public.items():
+            assert page.locator(f".ly-{kind.value} path").count() == features > 0, kind
+        assert page.locator(".ly-permanent_basic_farmland").count() == 0
+        assert map_legend(page) == {kind.label: n for kind, n in public.items()}
+        legend = page.locator("#legend-list")
+        for label in ("生态保护红线", "城镇开发边界", "控规地块"):
+            assert legend.get_by_text(label, exact=True).is_visible()
+        assert "永久基本农田" not in legend.inner_text()
+        assert page.locator("#map-message").inner_text() == PUBLIC_HINT  # no layer failed
+        shot = screenshot(page, "public-map.png")  # test-artifacts/web/public-map.png
+        assert shot.stat().st_size > 10_000
+
+    layer_urls = [u for u in urls if "/layers" in u]
+    assert layer_urls and all(u.startswith(site.url + "/public/layers") for u in layer_urls), layer_urls
+    assert site.url + "/public/layers/permanent_basic_farmland/features" not in layer_urls
+    # one page load is the list and a request per public layer, within the map's own burst
+    sent = [u for u in urls if u.startswith(site.url + "/public/")]
+    assert len(sent) == 1 + len(public) <= site.container.settings.api.public_map_burst
+
+
+def test_with_a_key_the_map_asks_the_staff_routes(page, site) -> None:
+    page.locator("#map-message", has_text=PUBLIC_HINT).wait_for()
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url))
+    use_key(page, site.keys[Role.OFFICER])
+    page.locator(".ly-regulatory_parcels path").first.wait_for(state="attached")
+    page.wait_for_function("() => document.getElementById('map-message').textContent === ''")
+    assert site.url + "/layers" in urls and not any("/public/" in u for u in urls), urls
+    assert len(map_legend(page)) == len(LayerKind)
+
+
+def test_without_a_key_the_library_says_a_key_is_needed(page) -> None:
     page.get_by_role("tab", name="文档库").click()
     assert "需要 API 密钥" in page.locator("#docs-count").inner_text()
 
@@ -370,11 +430,20 @@ def test_drawing_needs_three_vertices_ignores_drags_and_esc_cancels(page, site) 
     require_route(site, "GET", "/layers/{kind}/features")
     checks: list[str] = []
     page.on("request", lambda r: checks.append(r.url) if r.url.endswith("/check") else None)
-    page.get_by_role("tab", name="合规审查").click()
     draw = page.get_by_role("button", name="在地图上绘制项目范围")
-    draw.click()  # no key, no layers: nothing to draw on
-    assert "API 密钥" in page.locator("#draw-note").inner_text()
+    # without a key the page draws the public map; when that cannot load (refused here) there is nothing to draw on
+    page.locator("#map-message", has_text=PUBLIC_HINT).wait_for()
+    refused = json.dumps({"error": "too_many_requests", "message": "retry in 2 s"})
+    page.route("**/public/layers", lambda r: r.fulfill(status=429, content_type="application/json", body=refused,
+                                                       headers={"Retry-After": "2"}))
+    page.reload()
+    page.locator("#map-message", has_text="图层加载失败").wait_for()
+    assert "请求过于频繁（429" in page.locator("#map-message").inner_text()
+    page.get_by_role("tab", name="合规审查").click()
+    draw.click()
+    assert "尚未加载图层" in page.locator("#draw-note").inner_text()
     assert not page.locator("#draw-bar").is_visible()
+    page.unroute("**/public/layers")
 
     open_map_for_drawing(page, site)
     box = page.locator("#map").bounding_box()

@@ -91,7 +91,7 @@ export function startDrawing() {
     return;
   }
   if (!mapReady()) {
-    $("draw-note").textContent = "地图尚未加载图层，无法绘制：请先在右上角填写 API 密钥。";
+    $("draw-note").textContent = "地图尚未加载图层，无法绘制：请等图层加载完成（见地图上的提示）后再试。";
     return;
   }
   vertices = [];

@@ -12,7 +12,7 @@ import { initSearch, updateSearchScope } from "./search.js";
 
 function showKeyStatus() {
   const status = document.getElementById("key-status");
-  status.textContent = hasKey() ? "已使用密钥（按密钥角色访问）" : "公众访问：仅显示公开文件";
+  status.textContent = hasKey() ? "已使用密钥（按密钥角色访问）" : "公众访问：仅显示公开文件与图层";
   status.classList.toggle("public", !hasKey());
 }
 

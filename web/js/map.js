@@ -1,9 +1,10 @@
-// 一张图: the layers (GET /layers, /layers/{kind}/features) and a checked project drawn into SVG, with pan and zoom.
+// 一张图: the layers (GET /layers, /layers/{kind}/features with a key; /public/layers… without one: the public
+// layers only) and a checked project drawn into SVG, with pan and zoom.
 // Coordinates are CGCS2000 lon/lat (EPSG:4490); they are drawn in a local equirectangular plane in metres, which
 // is close enough for a county (no tile server, no library). The drawing of a project polygon (draw.js) gets its
 // clicks, the screen ↔ lon/lat conversion and the draft layer from here.
 
-import { describeError, getJSON, hasKey } from "./api.js";
+import { describeError, getJSON, hasKey, route } from "./api.js";
 import { esc, num } from "./format.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -32,7 +33,7 @@ const LAND_USE = {
 
 const state = {
   svg: null, root: null, origin: null, view: null, full: null, projectBounds: null,
-  groups: {}, counts: {}, drag: null, onClick: null,
+  groups: {}, counts: {}, drag: null, onClick: null, loads: 0,
 };
 
 // ---------------------------------------------------------------- geometry
@@ -242,39 +243,45 @@ function renderLegend() {
 
 // ---------------------------------------------------------------- public
 
-/** Load every layer the caller may read (GET /layers, then each kind's features). */
+/**
+ * Load every layer the caller may read: GET /layers (with a key) or /public/layers (without: the public layers
+ * only), then each kind's features. A load started later (the key changed) wins over one still under way.
+ */
 export async function loadLayers() {
+  const load = ++state.loads;
+  const current = () => load === state.loads;
   for (const g of Object.values(state.groups)) if (g.dataset.kind !== "project") g.remove();
   for (const k of Object.keys(state.groups)) if (k !== "project") delete state.groups[k];
   state.counts = {};
   renderLegend();
-  if (!hasKey()) {
-    message("图层需要 API 密钥：请在右上角填写密钥后查看一张图。");
-    return;
-  }
-  message("正在加载图层…");
+  const publicMode = !hasKey();
+  const hint = publicMode ? "公众模式：仅显示公开图层" : "";
+  const layersRoute = route("layers");
+  message(publicMode ? "正在加载公开图层…" : "正在加载图层…");
   let listed;
   try {
-    const body = await getJSON("/layers");
+    const body = await getJSON(layersRoute);
     listed = Array.isArray(body) ? body : body.layers || [];
   } catch (err) {
-    message(`图层加载失败：${describeError(err)}`);
+    if (current()) message(`图层加载失败：${describeError(err)}`);
     return;
   }
+  if (!current()) return;
   const byKind = Object.fromEntries(listed.map((l) => [l.kind, l]));
   const wanted = LAYERS.filter((l) => byKind[l.kind]);
   if (!wanted.length) {
-    message("当前角色没有可查看的图层。");
+    message(publicMode ? "暂无公开图层；填写 API 密钥后可查看本角色可见的图层。" : "当前角色没有可查看的图层。");
     return;
   }
   const loaded = await Promise.all(wanted.map(async (l) => {
     try {
-      const fc = await getJSON(`/layers/${encodeURIComponent(l.kind)}/features`);
+      const fc = await getJSON(`${layersRoute}/${encodeURIComponent(l.kind)}/features`);
       return { ...l, features: fc.features || [], truncated: fc.truncated ? fc.total : 0 };
     } catch (err) {
       return { ...l, error: describeError(err) };
     }
   }));
+  if (!current()) return;
   const geoms = loaded.flatMap((l) => (l.features || []).map((f) => f.geometry));
   const b = lonLatBounds(geoms);
   if (!isLonLat(b)) {
@@ -290,7 +297,7 @@ export async function loadLayers() {
   state.full = planeBounds(b);
   const notes = loaded.filter((l) => l.error).map((l) => `${l.label}：${l.error}`);
   for (const l of loaded.filter((x) => x.truncated)) notes.push(`${l.label}共 ${l.truncated} 个要素，仅绘制前 ${l.features.length} 个`);
-  message(notes.join("；"));
+  message([hint, ...notes].filter(Boolean).join("；"));
   renderLegend();
   if (state.projectBounds) fit(state.projectBounds, 1.5);
   else fit(state.full);
