@@ -56,7 +56,7 @@ def create_app(container: Container | None = None, *, settings: Settings | None 
     app = FastAPI(title="OneMap Copilot API", version=_version(), description=DESCRIPTION, lifespan=lifespan)
     app.state.container = container
     app.state.public_limiter = RateLimiter(cfg.public_rate_per_minute, cfg.public_burst)
-    app.state.public_map_limiter = RateLimiter(cfg.public_map_rate_per_minute, cfg.public_map_burst)
+    app.state.public_browse_limiter = RateLimiter(cfg.public_browse_rate_per_minute, cfg.public_browse_burst)
     app.state.eval_runs = _eval_runs(container)
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=int(cfg.max_upload_mb * 1024 * 1024))

@@ -83,12 +83,12 @@ def _rate_limited_public(limiter: str) -> Callable[[Request], Principal]:
 
 
 public_principal = _rate_limited_public("public_limiter")  # searches and questions
-public_map_principal = _rate_limited_public("public_map_limiter")  # the public map's layers, a bucket of its own
+public_browse_principal = _rate_limited_public("public_browse_limiter")  # the public map and library, apart
 
 
 AnyRole = Annotated[Principal, Depends(principal)]
 Staff = Annotated[Principal, Depends(require(Role.OFFICER, Role.REVIEWER))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 Public = Annotated[Principal, Depends(public_principal)]
-PublicMap = Annotated[Principal, Depends(public_map_principal)]
+PublicBrowse = Annotated[Principal, Depends(public_browse_principal)]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from pydantic import BaseModel, Field
 
@@ -36,12 +36,13 @@ class DocumentInfo(BaseModel):
     doc_type: str
     access: str
     chunks: int
-    source: str = Field(description="The file it was ingested from.")
+    source: str = Field(description="The file it was ingested from: its path on the server for admin, its name for "
+                                    "the other roles.")
 
     @classmethod
-    def of(cls, d: DocumentRecord) -> DocumentInfo:
+    def of(cls, d: DocumentRecord, *, full_path: bool = True) -> DocumentInfo:
         return cls(doc_id=d.doc_id, title=d.title, version=d.version, doc_type=d.doc_type, access=d.access,
-                   chunks=d.n_chunks, source=d.source_path)
+                   chunks=d.n_chunks, source=d.source_path if full_path else PurePath(d.source_path).name)
 
 
 class IngestedDocument(BaseModel):
@@ -57,8 +58,9 @@ class IngestedDocument(BaseModel):
 
 
 def list_documents(catalog: Catalog, role: Role) -> list[DocumentInfo]:
-    """The documents ``role`` may read, in catalog order."""
-    return [DocumentInfo.of(d) for d in catalog.documents() if may_read(role, Access(d.access))]
+    """The documents ``role`` may read, in catalog order; where they lie on the server only admin is told."""
+    return [DocumentInfo.of(d, full_path=role is Role.ADMIN) for d in catalog.documents()
+            if may_read(role, Access(d.access))]
 
 
 def add_document(ingest: IngestService, workspace: Path, path: Path, *, access: Access, role: Role) -> IngestedDocument:

@@ -144,14 +144,15 @@ class ApiSettings(_Section):
     host: str = Field("127.0.0.1", description="Address `onemap serve` listens on (0.0.0.0 in a container).")
     port: int = Field(8000, ge=1, le=65535, description="HTTP port of the API and the web page.")
     max_upload_mb: float = Field(20, gt=0, description="Larger request bodies and uploads are refused with 413.")
-    public_rate_per_minute: int = Field(30, ge=1, description="Requests a client (by address) may make to "
-                                        "/public/* per minute; more get 429.")
+    public_rate_per_minute: int = Field(30, ge=1, description="Searches and questions a client (by address) may "
+                                        "make without a key (/public/search, /public/ask) per minute; more get 429.")
     public_burst: int = Field(10, ge=1, description="Requests a client may make at once before the rate applies.")
-    public_map_rate_per_minute: int = Field(240, ge=1, description="Requests a client may make to the public map "
-                                            "(/public/layers…) per minute, counted apart from searches and questions "
-                                            "so that opening the map does not use up a visitor's questions.")
-    public_map_burst: int = Field(30, ge=1, description="Public map requests a client may make at once (a page load "
-                                  "is 1 + one per layer).")
+    public_browse_rate_per_minute: int = Field(240, ge=1, description="Requests a client may make to browse the "
+                                               "public map and library (/public/layers…, /public/documents) per "
+                                               "minute, counted apart from searches and questions so that browsing "
+                                               "does not use up a visitor's questions.")
+    public_browse_burst: int = Field(30, ge=1, description="Public map and library requests a client may make at "
+                                     "once (a page load is 1 + one per layer for the map, 1 for the library).")
     web_dir: str = Field("", description="Folder of the web page served at /; empty = web/ of the source checkout "
                          "(an installed package has none: the Docker image sets /app/web).")
 

@@ -110,6 +110,16 @@ class EvalRun(EvalRunInfo):
     results: Results | None = None
 
 
+class SuiteInfo(BaseModel):
+    """A suite a run may be started on, and the datasets it may be run on (``GET /eval/suites``)."""
+
+    name: SuiteName
+    title: str = Field(description="What the suite measures (in Chinese, as `onemap eval suites` prints it).")
+    needs_model: bool = Field(description="Whether the suite asks the model (its runs are then slow).")
+    datasets: list[str] = Field(description="The dataset names a run may ask for; the first is the default.")
+    default_limit: int | None = Field(description="The sample size of a run that gives no limit (null: every item).")
+
+
 class EvalDataUnavailable(RuntimeError):
     """The dataset cannot be loaded (the data beside the repository is missing or unusable)."""
 
@@ -174,6 +184,17 @@ class EvalRunService:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eval-run")
             self._pool.submit(self._work, run.run_id, self._stop)
         return EvalRun(**run.model_dump())
+
+    def suites(self) -> list[SuiteInfo]:
+        """Every suite with its datasets by name (the default first), in the order of ``onemap eval suites``."""
+        from eval import suites
+
+        listed = []
+        for name in suites.NAMES:
+            suite = suites.get(name)
+            listed.append(SuiteInfo(name=name, title=suite.title, needs_model=suite.needs_model,
+                                    datasets=list(self.datasets[name]), default_limit=DEFAULT_LIMITS.get(name)))
+        return listed
 
     def get(self, run_id: str) -> EvalRun | None:
         """The run's state, with ``results.json`` once done; None for an unknown id."""

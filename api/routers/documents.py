@@ -1,4 +1,8 @@
-"""``/documents``: the document library (list, upload to ingest, delete), as ``onemap documents`` and ``onemap ingest``."""
+"""``/documents``: the document library (list, upload to ingest, delete), as ``onemap documents`` and ``onemap ingest``.
+
+The list holds only the documents whose access level the caller's role may read; ``/public/documents``
+(api/routers/public.py) calls the same function as the public role.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ from fastapi import APIRouter, File, Form, Path, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.deps import Admin, AnyRole, ContainerDep, Staff
+from api.deps import Admin, AnyRole, ContainerDep, Principal, Staff
 from api.errors import ApiError
 from api.failures import service_errors
 from api.uploads import check_suffix, spooled, without_folder
+from assistant.container import Container
 from assistant.documents import DocumentInfo, IngestedDocument
 from ingest.models import Access
 
@@ -22,11 +27,16 @@ class Removed(BaseModel):
     removed: str
 
 
-@router.get("", response_model=list[DocumentInfo], summary="List the documents your role may read")
-def list_documents(c: ContainerDep, who: AnyRole) -> list[DocumentInfo]:
+def documents_for(c: Container, who: Principal) -> list[DocumentInfo]:
+    """The documents ``who``'s role may read (``GET /documents`` and ``GET /public/documents``)."""
     from assistant.documents import list_documents
 
     return list_documents(c.catalog, who.role)
+
+
+@router.get("", response_model=list[DocumentInfo], summary="List the documents your role may read")
+def list_documents(c: ContainerDep, who: AnyRole) -> list[DocumentInfo]:
+    return documents_for(c, who)
 
 
 @router.post("", response_model=IngestedDocument, status_code=201,

@@ -1,5 +1,5 @@
 """``/eval/runs``: start an evaluation suite in the background (admin, reviewer), follow it, list runs, fetch its
-report and predictions.
+report and predictions; ``/eval/suites``: the suites and the datasets a run may name.
 
 The suites are those of ``onemap eval run`` (:mod:`eval.runs`, docs/EVAL.md), on datasets named from a server-side
 list; runs go one at a time in the order started, each writing ``<workspace>/eval_runs/<run_id>/`` (results.json,
@@ -26,9 +26,10 @@ from eval.runs import (
     EvalRunNotReady,
     EvalRunService,
     RunRequest,
+    SuiteInfo,
 )
 
-router = APIRouter(prefix="/eval/runs", tags=["eval"])
+router = APIRouter(prefix="/eval", tags=["eval"])
 
 Evaluator = Annotated[Principal, Depends(require(Role.REVIEWER))]
 RunId = Annotated[str, Path(max_length=64, examples=["3f9c2a71be04"])]
@@ -54,7 +55,16 @@ def _artifact(service: EvalRunService, run_id: str, name: Artifact):
         raise ApiError(409, str(exc)) from None
 
 
-@router.post("", response_model=EvalRun, status_code=202,
+@router.get("/suites", response_model=list[SuiteInfo],
+            summary="The evaluation suites and the datasets a run may name (admin, reviewer)")
+def list_suites(service: Runs, _: Evaluator) -> list[SuiteInfo]:
+    """Each suite of ``onemap eval suites`` with its title, whether it needs the model, the names of its datasets
+    on this server (the first is the default; ``POST /eval/runs`` takes one as ``dataset``) and the sample size of
+    a run that gives no ``limit``."""
+    return service.suites()
+
+
+@router.post("/runs", response_model=EvalRun, status_code=202,
              responses={202: {"description": "Queued; follow it at the Location header (GET /eval/runs/{run_id})."},
                         503: {"description": "The dataset cannot be loaded on the server."}},
              summary="Start an evaluation run (admin, reviewer)")
@@ -70,13 +80,13 @@ def start_run(body: RunRequest, service: Runs, who: Evaluator) -> JSONResponse:
                         headers={"Location": f"/eval/runs/{run.run_id}"})
 
 
-@router.get("", response_model=list[EvalRunInfo], summary="List evaluation runs, newest first (admin, reviewer)")
+@router.get("/runs", response_model=list[EvalRunInfo], summary="List evaluation runs, newest first (admin, reviewer)")
 def list_runs(service: Runs, _: Evaluator,
               limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[EvalRunInfo]:
     return service.list(limit=limit)
 
 
-@router.get("/{run_id}", response_model=EvalRun, responses={404: {"description": "No such run."}},
+@router.get("/runs/{run_id}", response_model=EvalRun, responses={404: {"description": "No such run."}},
             summary="An evaluation run's status and results (admin, reviewer)")
 def get_run(run_id: RunId, service: Runs, _: Evaluator) -> EvalRun:
     """The run's state; once done, ``results`` is its results.json (metrics, per_subject, baselines, tables,
@@ -87,7 +97,7 @@ def get_run(run_id: RunId, service: Runs, _: Evaluator) -> EvalRun:
     return run
 
 
-@router.get("/{run_id}/report", response_class=FileResponse,
+@router.get("/runs/{run_id}/report", response_class=FileResponse,
             responses={200: {"description": "report.html: scores beside their baselines, with the plots inline.",
                              "content": {"text/html": {"schema": {"type": "string"}}}}, **NOT_READY},
             summary="An evaluation run's HTML report (admin, reviewer)")
@@ -97,7 +107,7 @@ def get_report(run_id: RunId, service: Runs, _: Evaluator) -> FileResponse:
                         headers={"Content-Security-Policy": REPORT_CSP, "X-Content-Type-Options": "nosniff"})
 
 
-@router.get("/{run_id}/predictions", response_class=FileResponse,
+@router.get("/runs/{run_id}/predictions", response_class=FileResponse,
             responses={200: {"description": "predictions.jsonl: one JSON object per item (id, prediction, gold, "
                                             "correct, latency_ms and the suite's fields), as an attachment.",
                              "content": {"application/x-ndjson": {"schema": {"type": "string", "format": "binary"}}}},

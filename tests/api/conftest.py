@@ -97,20 +97,20 @@ def verify_trail_after_the_tests(workspace) -> None:
 
 @pytest.fixture
 def public_limit(api):
-    """Fresh per-client limits on the key-less routes for one test (questions and searches; the map), at the
-    configured rates and bursts (the shared app's buckets are spent by the tests before); the app's own limiters
-    are put back after."""
+    """Fresh per-client limits on the key-less routes for one test (questions and searches; browsing the map and
+    the library), at the configured rates and bursts (the shared app's buckets are spent by the tests before); the
+    app's own limiters are put back after."""
     from api.ratelimit import RateLimiter
 
     app = api.client.app
     cfg = api.container.settings.api
-    saved = app.state.public_limiter, app.state.public_map_limiter
+    saved = app.state.public_limiter, app.state.public_browse_limiter
     app.state.public_limiter = RateLimiter(cfg.public_rate_per_minute, cfg.public_burst)
-    app.state.public_map_limiter = RateLimiter(cfg.public_map_rate_per_minute, cfg.public_map_burst)
+    app.state.public_browse_limiter = RateLimiter(cfg.public_browse_rate_per_minute, cfg.public_browse_burst)
     try:
         yield
     finally:
-        app.state.public_limiter, app.state.public_map_limiter = saved
+        app.state.public_limiter, app.state.public_browse_limiter = saved
 
 
 @pytest.fixture(scope="package")

@@ -1,8 +1,10 @@
-"""``/documents``: the library filtered by role, uploads ingested by content, deletes by id."""
+"""``/documents``: the library filtered by role, uploads ingested by content, deletes by id; ``/public/documents``:
+the public documents for the key-less library."""
 
 from __future__ import annotations
 
 import uuid
+from pathlib import PurePath
 
 import pytest
 
@@ -50,7 +52,7 @@ def test_an_upload_is_ingested_once_by_content_and_can_be_deleted(api) -> None:
     assert any(h["doc_id"] == added["doc_id"] for h in hits)
     public = api.client.post("/search", json=query, headers=api.headers(Role.PUBLIC)).json()
     assert not any(h["doc_id"] == added["doc_id"] for h in public["hits"])
-    listed = {d["doc_id"]: d for d in api.client.get("/documents", headers=api.headers(Role.OFFICER)).json()}
+    listed = {d["doc_id"]: d for d in api.client.get("/documents", headers=api.headers(Role.ADMIN)).json()}
     kept = listed[added["doc_id"]]["source"]
     assert kept.endswith(name) and str(api.container.settings.workspace) in kept  # kept in the workspace
 
@@ -113,3 +115,60 @@ def test_unknown_access_levels_are_422(api) -> None:
     got = api.client.post("/documents", files={"file": ("x.md", doc_text("x"))}, data={"access": "secret"},
                           headers=api.headers(Role.ADMIN))
     assert got.status_code == 422 and "access" in got.json()["message"]
+
+
+# ---------------------------------------------------------------- the public library (no key)
+
+# the demo county's documents above the public level (demo/documents/internal, demo/documents/confidential)
+DEMO_HIDDEN = {("示范县自然资源局关于县城南片区控规修改的内部审查意见", "internal"),
+               ("示范县生态保护红线内重点项目选址比选报告（涉密）", "confidential")}
+
+
+def test_the_public_library_lists_only_the_public_documents(api, public_limit) -> None:
+    admin = api.client.get("/documents", headers=api.headers(Role.ADMIN)).json()
+    got = api.client.get("/public/documents")
+    assert got.status_code == 200, got.text
+    public = got.json()
+    # the same documents; where their files lie on the server is for admin only (the file's name for the others)
+    assert public and public == [{**d, "source": PurePath(d["source"]).name} for d in admin if d["access"] == "public"]
+    assert all("/" in d["source"] for d in admin) and not any("/" in d["source"] for d in public)
+    assert public == api.client.get("/documents", headers=api.headers(Role.PUBLIC)).json()
+    officer = api.client.get("/documents", headers=api.headers(Role.OFFICER)).json()
+    assert officer and not any("/" in d["source"] or str(api.container.settings.workspace) in d["source"]
+                               for d in officer)
+    # the demo world's internal and confidential documents (demo/documents/, and the planted texts) stay out
+    hidden = {d["doc_id"]: d for d in admin if d["access"] != "public"}
+    assert {d["access"] for d in hidden.values()} == {"internal", "confidential"}
+    assert {(d["title"], d["access"]) for d in hidden.values()} >= DEMO_HIDDEN
+    assert not {d["doc_id"] for d in public} & set(hidden)
+    assert not {d["title"] for d in public} & {d["title"] for d in hidden.values()}
+    for title, _ in DEMO_HIDDEN:
+        assert title not in got.text
+    # a key does not widen the public route: it acts as the public role whatever is sent
+    for role in (Role.ADMIN, Role.OFFICER):
+        assert api.client.get("/public/documents", headers=api.headers(role)).json() == public
+    assert api.client.get("/public/documents", headers={"Authorization": f"Bearer {api.keys[Role.ADMIN]}"}
+                          ).json() == public
+
+
+def test_the_public_library_shares_the_maps_bucket_not_the_questions(api, public_limit) -> None:
+    from api.ratelimit import RateLimiter
+
+    app = api.client.app
+    app.state.public_browse_limiter = RateLimiter(60, burst=2)  # public_limit puts the app's own back after
+    got = [api.client.get(path) for path in ("/public/documents", "/public/layers", "/public/documents",
+                                              "/public/layers/planning_zones/features")]
+    assert [g.status_code for g in got] == [200, 200, 429, 429]
+    assert got[2].json()["error"] == "too_many_requests" and int(got[2].headers["Retry-After"]) >= 1
+    # browsing spent its own bucket only: the visitor's questions are untouched
+    assert api.client.post("/public/search", json={"query": "永久基本农田"}).status_code == 200
+
+
+def test_openapi_documents_the_public_library(api) -> None:
+    paths = api.client.get("/openapi.json").json()["paths"]
+    op = paths["/public/documents"]["get"]
+    assert op["summary"] and {"200", "429"} <= set(op["responses"])
+    assert op["responses"]["200"]["content"]["application/json"]["schema"]["items"]["$ref"].endswith("/DocumentInfo")
+    assert not any(p["in"] == "header" for p in op.get("parameters", []))  # no key header: the public role
+    for path in ("/public/documents", "/public/layers", "/public/layers/{kind}/features"):  # one bucket, one text
+        assert "api.public_browse_rate_per_minute" in paths[path]["get"]["responses"]["429"]["description"], path

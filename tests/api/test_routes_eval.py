@@ -1,5 +1,6 @@
 """``/eval/runs``: the suites of ``onemap eval run`` in the background (verdicts with no model, mcq with the fake
-one), followed to their results, report and predictions, kept on disk; datasets only by name."""
+one), followed to their results, report and predictions, kept on disk; datasets only by name, as ``/eval/suites``
+lists them."""
 
 from __future__ import annotations
 
@@ -30,6 +31,32 @@ def start(api, body: dict, role: Role = Role.REVIEWER) -> dict:
     assert got.headers["location"] == f"/eval/runs/{run['run_id']}"
     assert run["status"] in ("queued", "running") and run["results"] is None
     return run
+
+
+def test_the_suites_are_listed_with_the_datasets_a_run_may_name(api) -> None:
+    from eval import suites
+    from eval.runs import DATASETS
+
+    got = api.client.get("/eval/suites", headers=api.headers(Role.REVIEWER))
+    assert got.status_code == 200, got.text
+    listed = got.json()
+    assert [s["name"] for s in listed] == list(suites.NAMES) == list(DATASETS)
+    by_name = {s["name"]: s for s in listed}
+    for name, suite in by_name.items():
+        assert suite["title"] == suites.get(name).title and suite["needs_model"] is suites.get(name).needs_model
+        assert suite["datasets"] == list(DATASETS[name]) and suite["datasets"]
+    assert by_name["verdicts"]["datasets"] == ["demo", "synthetic"] and by_name["verdicts"]["needs_model"] is False
+    assert by_name["mcq"]["datasets"][0] == "ceval_val" and by_name["mcq"]["needs_model"] is True
+    assert by_name["mcq"]["default_limit"] == 20 and by_name["verdicts"]["default_limit"] is None
+    # the first dataset is the one a run without "dataset" gets (see the verdicts run below: "demo")
+    assert api.client.get("/eval/suites", headers=api.headers(Role.ADMIN)).json() == listed
+
+
+def test_the_suites_follow_the_services_datasets(api, monkeypatch) -> None:
+    service = api.client.app.state.eval_runs
+    monkeypatch.setattr(service, "datasets", {**service.datasets, "verdicts": {"synthetic": None}})
+    listed = {s["name"]: s for s in api.client.get("/eval/suites", headers=api.headers(Role.REVIEWER)).json()}
+    assert listed["verdicts"]["datasets"] == ["synthetic"]
 
 
 def test_a_verdicts_run_is_followed_to_its_results_report_and_predictions(api) -> None:

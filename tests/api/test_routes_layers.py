@@ -173,32 +173,33 @@ def test_the_public_features_are_the_staff_routes_geojson(api, public_limit) -> 
 
 def test_opening_the_map_leaves_a_visitors_questions_untouched(api, public_limit) -> None:
     """What the page asks without a key (web/js/map.js): the list, then each listed layer's features, twice (a
-    reload); the map has a bucket of its own, so the visitor then still has the whole burst of searches."""
+    reload); browsing (the map and the library) has a bucket of its own, so the visitor then still has the whole
+    burst of searches."""
     cfg = api.container.settings.api
     codes = []
     for _ in range(2):
         listed = api.client.get("/public/layers")
         codes += [listed.status_code]
         codes += [api.client.get(f"/public/layers/{layer['kind']}/features").status_code for layer in listed.json()]
-    assert len(codes) == 2 * (1 + len(LayerKind)) <= cfg.public_map_burst
+    assert len(codes) == 2 * (1 + len(LayerKind)) <= cfg.public_browse_burst
     codes += [api.client.post("/public/search", json={"query": "永久基本农田转为建设用地由谁批准？"}).status_code
               for _ in range(cfg.public_burst)]
     assert set(codes) == {200}, codes
     assert api.client.post("/public/search", json={"query": "再问一次"}).status_code == 429  # the search bucket is spent
-    assert api.client.get("/public/layers").status_code == 200  # and the map's is not
+    assert api.client.get("/public/layers").status_code == 200  # and browsing's is not
 
 
 def test_the_public_map_is_rate_limited(api) -> None:
     from api.ratelimit import RateLimiter
 
     app = api.client.app
-    saved = app.state.public_map_limiter
-    app.state.public_map_limiter = RateLimiter(60, burst=2)
+    saved = app.state.public_browse_limiter
+    app.state.public_browse_limiter = RateLimiter(60, burst=2)
     try:
         got = [api.client.get(path) for path in ("/public/layers", "/public/layers/planning_zones/features",
                                                   "/public/layers", "/public/layers/planning_zones/features")]
     finally:
-        app.state.public_map_limiter = saved
+        app.state.public_browse_limiter = saved
     assert [g.status_code for g in got] == [200, 200, 429, 429]
     assert got[-1].json()["error"] == "too_many_requests" and int(got[-1].headers["Retry-After"]) >= 1
 

@@ -27,6 +27,7 @@ ROUTES: list[tuple[str, str, dict, set[Role]]] = [
     ("GET", "/graph/chain?zone=SF-03", {}, {Role.OFFICER, Role.REVIEWER, Role.ADMIN}),
     ("GET", "/graph/balance?unit=SF-02", {}, {Role.OFFICER, Role.REVIEWER, Role.ADMIN}),
     ("GET", "/graph/stats", {}, {Role.OFFICER, Role.REVIEWER, Role.ADMIN}),
+    ("GET", "/eval/suites", {}, {Role.REVIEWER, Role.ADMIN}),
     ("POST", "/eval/runs", {"json": {"suite": "verdicts"}}, {Role.REVIEWER, Role.ADMIN}),
     ("GET", "/eval/runs", {}, {Role.REVIEWER, Role.ADMIN}),
     ("GET", "/eval/runs/0123456789ab", {}, {Role.REVIEWER, Role.ADMIN}),
@@ -48,6 +49,7 @@ KEYLESS: list[tuple[str, str, dict]] = [
     ("POST", "/public/ask", {"json": {"question": "永久基本农田转为建设用地由谁批准？"}}),
     ("GET", "/public/layers", {}),
     ("GET", "/public/layers/regulatory_parcels/features?limit=1", {}),
+    ("GET", "/public/documents", {}),
 ]
 FORBIDDEN = [(m, p, r, role) for m, p, r, roles in ROUTES for role in Role if role not in roles]
 

@@ -109,14 +109,15 @@ def site(chromium, tmp_path_factory) -> Iterator[Site]:
 
 
 def fresh_public_limit(site: Site) -> None:
-    """Fresh per-client limits on the key-less routes (questions; the map), at the configured rates and bursts: the
-    page opens without a key and loads the public map, so each test starts as a new visitor would rather than with
-    the buckets the tests before it spent (every test's browser is the same client, 127.0.0.1)."""
+    """Fresh per-client limits on the key-less routes (questions; browsing the map and library), at the configured
+    rates and bursts: the page opens without a key and loads the public map, so each test starts as a new visitor
+    would rather than with the buckets the tests before it spent (every test's browser is the same client,
+    127.0.0.1)."""
     from api.ratelimit import RateLimiter
 
     cfg = site.container.settings.api
     site.app.state.public_limiter = RateLimiter(cfg.public_rate_per_minute, cfg.public_burst)
-    site.app.state.public_map_limiter = RateLimiter(cfg.public_map_rate_per_minute, cfg.public_map_burst)
+    site.app.state.public_browse_limiter = RateLimiter(cfg.public_browse_rate_per_minute, cfg.public_browse_burst)
 
 
 @pytest.fixture

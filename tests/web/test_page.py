@@ -1,12 +1,14 @@
 """The page at ``/`` in headless Chromium against a real server (see conftest.py): a streamed, cited answer whose
 citation opens the clause; a demo project checked into a verdict table and drawn on the map; the report preview and
-download; the layers (the public ones only without a key), the document library, and clear errors from the API's
-JSON error bodies.
+download; the layers and the document library (the public ones only without a key); evaluation runs started,
+followed and read in the 评测 tab (reviewer and admin keys only); and clear errors from the API's JSON error bodies.
 
 Screenshots (full page, 1280x800) under ``test-artifacts/web/`` at the repository root: ``answer.png`` (a cited
 answer with its clause open), ``check-P-003.png`` (the verdict table and the project on the map),
 ``drawing.png`` and ``check-drawn.png`` (a project polygon being drawn on the map, then checked), ``public-search.png``,
-``public-map.png`` (the public layers, no key) and ``library.png``.
+``public-map.png`` (the public layers, no key), ``public-library.png`` (the public documents, no key), ``library.png``,
+``eval.png`` (a finished verdicts run: its metrics and the list of runs), ``eval-baselines.png`` (a run's metrics
+beside its baselines) and ``eval-refused.png`` (an officer's key in the 评测 tab).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def test_the_page_is_served_in_chinese(page) -> None:
     assert page.title().startswith("一张图智审助手")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert page.get_by_role("heading", name="一张图智审助手").is_visible()
-    for name in ("智能问答", "条文检索", "合规审查", "文档库"):
+    for name in ("智能问答", "条文检索", "合规审查", "文档库", "评测"):
         assert page.get_by_role("tab", name=name).is_visible()
 
 
@@ -241,9 +243,9 @@ def test_without_a_key_the_map_draws_the_public_layers_only(page, site) -> None:
     layer_urls = [u for u in urls if "/layers" in u]
     assert layer_urls and all(u.startswith(site.url + "/public/layers") for u in layer_urls), layer_urls
     assert site.url + "/public/layers/permanent_basic_farmland/features" not in layer_urls
-    # one page load is the list and a request per public layer, within the map's own burst
+    # one page load is the list and a request per public layer, within the browsing burst (map and library)
     sent = [u for u in urls if u.startswith(site.url + "/public/")]
-    assert len(sent) == 1 + len(public) <= site.container.settings.api.public_map_burst
+    assert len(sent) == 1 + len(public) <= site.container.settings.api.public_browse_burst
 
 
 def test_with_a_key_the_map_asks_the_staff_routes(page, site) -> None:
@@ -257,9 +259,39 @@ def test_with_a_key_the_map_asks_the_staff_routes(page, site) -> None:
     assert len(map_legend(page)) == len(LayerKind)
 
 
-def test_without_a_key_the_library_says_a_key_is_needed(page) -> None:
+def library_rows(page) -> list[tuple[str, str]]:
+    """The library table's (title, 密级) rows."""
+    return [(row.locator("th").inner_text(), row.locator(".access").inner_text())
+            for row in page.locator("#docs-table tbody tr").all()]
+
+
+def test_without_a_key_the_library_lists_exactly_the_public_documents(page, site) -> None:
+    require_route(site, "GET", "/public/documents")
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url))
     page.get_by_role("tab", name="文档库").click()
-    assert "需要 API 密钥" in page.locator("#docs-count").inner_text()
+    page.locator("#docs-count", has_text="共").wait_for()
+    everything = site.container.catalog.documents()
+    public = [d for d in everything if d.access == "public"]
+    assert 0 < len(public) < len(everything)  # the demo world has internal and confidential documents too
+    assert sorted(library_rows(page)) == sorted((d.title, "公开") for d in public)
+    assert page.locator("#docs-count").inner_text() == f"共 {len(public)} 份文件"
+    assert page.locator("#docs-scope").inner_text() == "公众访问：仅列出公开文件"
+    table = page.locator("#docs-table tbody").inner_text()
+    for d in everything:
+        if d.access != "public":
+            assert d.title not in table, d.title
+    assert site.url + "/public/documents" in urls and site.url + "/documents" not in urls
+    screenshot(page, "public-library.png")  # test-artifacts/web/public-library.png
+
+    # a key lists what its role may read, from the keyed route, without the public note
+    use_key(page, site.keys[Role.OFFICER])
+    page.wait_for_function("() => document.getElementById('docs-scope').textContent === ''")
+    page.locator("#docs-table .access", has_text="内部").first.wait_for()
+    officer = [d for d in everything if d.access in ("public", "internal")]
+    assert sorted(library_rows(page)) == sorted((d.title, {"public": "公开", "internal": "内部"}[d.access])
+                                                for d in officer)
+    assert site.url + "/documents" in urls
 
 
 def test_the_document_library_lists_what_the_role_may_read(page, site) -> None:
@@ -494,3 +526,152 @@ def test_drawing_needs_three_vertices_ignores_drags_and_esc_cancels(page, site) 
     assert {k: v for k, v in project.items() if k != "geometry"} == {k: v for k, v in p003.items() if k != "geometry"}
     assert "已替换项目 JSON 的 geometry" in page.locator("#check-status").inner_text()
     assert checks == []  # nothing was sent: the check runs only on 开始审查
+
+
+# ---------------------------------------------------------------- 评测 (evaluation runs, reviewer and admin keys)
+
+SUITE_OPTIONS = ["检索（retrieval）", "选择题（mcq）", "问答（qa）", "规划条件提取（extraction）", "审查结论（verdicts）",
+                 "时延（latency）"]
+
+
+def metrics_table(page) -> dict[str, list[str]]:
+    """The run's metrics table: the metric's name (results.json key) → its cells (本系统, then each baseline)."""
+    return {row.locator("th code").inner_text(): [c.inner_text() for c in row.locator("td").all()]
+            for row in page.locator("#eval-metrics tbody tr").all()}
+
+
+def test_a_reviewer_runs_an_evaluation_and_sees_its_metrics_report_and_predictions(page, site, tmp_path) -> None:
+    require_route(site, "GET", "/eval/suites")
+    sent: list[tuple[str, str, str | None]] = []
+    page.on("request", lambda r: sent.append((r.method, r.url, r.post_data)) if "/eval/" in r.url else None)
+    use_key(page, site.keys[Role.REVIEWER])
+    page.get_by_role("tab", name="评测").click()
+    suite = page.get_by_label("评测套件")
+    suite.locator("option").first.wait_for(state="attached")
+    assert [o.inner_text() for o in suite.locator("option").all()] == SUITE_OPTIONS
+    suite.select_option("verdicts")
+    dataset = page.get_by_label("数据集", exact=True)
+    assert [o.inner_text() for o in dataset.locator("option").all()] == ["示范县（demo，默认）", "合成场景（synthetic）"]
+    assert "审查结论" in page.locator("#eval-suite-title").inner_text()
+    assert page.get_by_label("抽样条数").get_attribute("placeholder") == "全部"
+    suite.select_option("mcq")  # a suite with a model and a default sample
+    assert page.get_by_label("抽样条数").get_attribute("placeholder") == "默认 20"
+    assert "需要模型" in page.locator("#eval-suite-title").inner_text()
+    suite.select_option("verdicts")
+    assert page.get_by_label("同时运行基线").is_checked()
+
+    page.get_by_role("button", name="开始评测").click()
+    status = page.locator("#eval-status")
+    status.wait_for()
+    page.locator("#eval-status[data-status='done']").wait_for(timeout=180_000)
+    posted = [json.loads(data) for method, url, data in sent if method == "POST" and url.endswith("/eval/runs")]
+    assert posted == [{"suite": "verdicts", "dataset": "demo", "baseline": True}]
+    run = next(r for r in site.app.state.eval_runs.list() if r.suite == "verdicts")
+    assert run.status == "done" and run.actor == "web-reviewer"
+    polled = [url for method, url, _ in sent if method == "GET" and url.endswith(f"/eval/runs/{run.run_id}")]
+    assert polled  # followed until done
+    assert "已完成" in status.inner_text() and "12 条" in status.inner_text()
+
+    # the run's metrics (results.metrics; verdicts has no baseline) and its rows per check
+    detail = page.locator("#eval-detail")
+    detail.wait_for()
+    assert "审查结论 · 示范县" in page.locator("#eval-detail-title").inner_text()
+    metrics = metrics_table(page)
+    assert metrics["accuracy"] == ["1"] and metrics["overall_accuracy"] == ["1"]
+    assert set(metrics) == set(run.metrics)
+    headers = [h.inner_text() for h in page.locator("#eval-metrics thead th").all()]
+    assert headers == ["指标", "本系统"]
+    subjects = {r.locator("th").inner_text(): [c.inner_text() for c in r.locator("td").all()]
+                for r in page.locator("#eval-subjects tbody tr").all()}
+    assert subjects["容积率"][1] == "1" and subjects["总体结论"] == ["12", "1"]
+    assert [h.inner_text() for h in page.locator("#eval-subjects thead th").all()] == ["分项", "条数", "准确率"]
+
+    # the run in the list, newest first, with its headline metric
+    row = page.locator(f"#eval-runs tbody tr[data-run='{run.run_id}']")
+    assert page.locator("#eval-runs tbody tr").first.get_attribute("data-run") == run.run_id
+    cells = [c.inner_text() for c in row.locator("th, td").all()]
+    assert cells[:3] == ["审查结论", "示范县", "已完成"] and cells[4] == "12"
+    assert "准确率 1" in cells[5]
+    shot = screenshot(page, "eval.png")  # test-artifacts/web/eval.png
+    assert shot.stat().st_size > 10_000
+
+    # report.html in a new tab, under the report's own content policy
+    with page.expect_popup() as opened:
+        page.get_by_role("button", name="打开评测报告").click()
+    report = opened.value
+    report.wait_for_url("blob:**")
+    report.wait_for_load_state()
+    assert "Evaluation report" in report.content() and "Evaluation report" in report.title()
+    policy = report.locator("meta[http-equiv='Content-Security-Policy']").get_attribute("content")
+    assert "default-src 'none'" in policy and "sandbox" not in policy
+    report.close()
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="下载 predictions.jsonl").click()
+    saved = tmp_path / "predictions.jsonl"
+    info.value.save_as(saved)
+    assert info.value.suggested_filename == f"verdicts-{run.run_id}-predictions.jsonl"
+    rows = [json.loads(line) for line in saved.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 12 and all(r["correct"] for r in rows)
+
+    # a later visit lists the run and opens it from the list
+    page.reload()
+    page.wait_for_selector("body[data-ready='true']")
+    page.get_by_role("tab", name="评测").click()
+    page.locator(f"#eval-runs tbody tr[data-run='{run.run_id}']").get_by_role("button", name="审查结论").click()
+    page.locator("#eval-detail").wait_for()
+    assert metrics_table(page)["accuracy"] == ["1"]
+
+
+def test_the_eval_tab_needs_a_reviewer_or_admin_key(page, site) -> None:
+    require_route(site, "GET", "/eval/suites")
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if "/eval/" in r.url else None)
+    page.get_by_role("tab", name="评测").click()  # no key: nothing is asked
+    note = page.locator("#eval-note")
+    assert "评审（reviewer）或管理员（admin）" in note.inner_text() and "密钥" in note.inner_text()
+    assert not page.locator("#eval-form").is_visible() and sent == []
+
+    use_key(page, site.keys[Role.OFFICER])  # an officer's key: the API refuses it (403), said the same way
+    page.locator("#eval-note", has_text="403").wait_for()
+    assert "评审（reviewer）或管理员（admin）" in note.inner_text()
+    assert "无权访问（403 forbidden）" in note.inner_text() and "officer" in note.inner_text()
+    assert not page.locator("#eval-form").is_visible() and not page.locator("#eval-runs").is_visible()
+    assert sent == [site.url + "/eval/suites"]
+    page.locator(".ly-regulatory_parcels path").first.wait_for(state="attached")  # the officer's map, for the picture
+    screenshot(page, "eval-refused.png")  # test-artifacts/web/eval-refused.png
+
+    use_key(page, site.keys[Role.ADMIN])  # an admin's key: the form
+    page.get_by_role("button", name="开始评测").wait_for()
+    assert not note.is_visible()
+
+
+def test_a_runs_metrics_stand_beside_its_baselines(page, site) -> None:
+    """A retrieval run with its two baselines (served by the test: the demo world has no retrieval gold set)."""
+    run = {"run_id": "0123456789ab", "suite": "retrieval", "dataset": "gold", "limit": None, "baseline": True,
+           "status": "done", "actor": "评测组", "created_at": "2026-12-01T08:00:00+00:00",
+           "started_at": "2026-12-01T08:00:01+00:00", "finished_at": "2026-12-01T08:01:00+00:00", "items": 40,
+           "done": 40, "total": 40, "model": None, "error": None,
+           "metrics": {"recall@5": 0.9, "mrr": 0.75, "ndcg@10": 0.8}}
+    results = {"suite": "retrieval", "n": 40, "metrics": run["metrics"],
+               "per_subject": {"farmland": {"n": 20, "recall@5": 0.95, "mrr": 0.8}},
+               "baselines": {"bm25": {"recall@5": 0.7, "mrr": 0.6, "ndcg@10": 0.65},
+                             "vector": {"recall@5": 0.8, "mrr": 0.5, "ndcg@10": 0.55}},
+               "tables": {}, "malformed": {"count": 2, "lines": []}, "notes": ["<b>not markup</b>"],
+               "run": {"seconds": 59.2, "dataset_hash": "e0e1e76e16019ab6"}}
+    listed = [{k: v for k, v in run.items()}]
+    page.route("**/eval/runs", lambda r: r.fulfill(json=listed) if r.request.method == "GET" else r.continue_())
+    page.route("**/eval/runs/0123456789ab", lambda r: r.fulfill(json={**run, "results": results}))
+    use_key(page, site.keys[Role.REVIEWER])
+    page.get_by_role("tab", name="评测").click()
+    page.locator("#eval-runs tbody tr[data-run='0123456789ab']").click()
+    page.locator("#eval-detail").wait_for()
+    headers = [h.inner_text() for h in page.locator("#eval-metrics thead th").all()]
+    assert headers == ["指标", "本系统", "基线：仅 BM25", "基线：仅向量"]
+    assert metrics_table(page) == {"recall@5": ["0.9", "0.7", "0.8"], "mrr": ["0.75", "0.6", "0.5"],
+                                   "ndcg@10": ["0.8", "0.65", "0.55"]}
+    assert "召回率@5" in page.locator("#eval-metrics tbody").inner_text()
+    assert "召回率@5 0.9，MRR 0.75" in page.locator("#eval-runs tbody tr").first.inner_text()
+    notes = page.locator("#eval-notes").inner_text()
+    assert "2 行格式错误" in notes and "<b>not markup</b>" in notes  # text, never markup
+    screenshot(page, "eval-baselines.png")  # test-artifacts/web/eval-baselines.png

@@ -179,3 +179,18 @@ export function filenameFrom(response, fallback) {
   const plain = /filename\s*=\s*"?([^";]+)"?/.exec(cd);
   return plain ? plain[1].trim() : fallback;
 }
+
+/** Save a download response as a file (named by its Content-Disposition, else `fallback`); returns the name. */
+export async function saveDownload(response, fallback) {
+  const blob = await response.blob();
+  const name = filenameFrom(response, fallback);
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  return name;
+}

@@ -2,7 +2,7 @@
 // project on the map; the review report (审查意见书) as a download (POST /reviews?format=md|docx|pdf) or a preview.
 // The JSON text box is the one source of truth: the attribute fields and a drawn polygon are written into it.
 
-import { describeError, filenameFrom, postJSON, request } from "./api.js";
+import { describeError, postJSON, request, saveDownload } from "./api.js";
 import { PROJECT_TYPES } from "./format.js";
 import { showProject } from "./map.js";
 import { clearError, showError } from "./notify.js";
@@ -147,17 +147,7 @@ async function download(format, button) {
   button.disabled = true;
   setStatus("正在生成审查意见书…");
   try {
-    const response = await fetchReport(format);
-    const blob = await response.blob();
-    const name = filenameFrom(response, `审查意见书-${checked.id || "project"}.${format}`);
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement("a");
-    a.href = url;
-    a.download = name;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    const name = await saveDownload(await fetchReport(format), `审查意见书-${checked.id || "project"}.${format}`);
     setStatus(`已下载 ${name}`);
   } catch (err) {
     setStatus("");

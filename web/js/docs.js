@@ -1,6 +1,7 @@
-// 文档库: GET /documents (what the knowledge base holds; the API filters it by the key's role).
+// 文档库: GET /documents with a key (what the knowledge base holds; the API filters it by the key's role), or
+// /public/documents without one (the public documents only). Uploading and deleting stay with the API and the CLI.
 
-import { describeError, getJSON, hasKey } from "./api.js";
+import { describeError, getJSON, hasKey, route } from "./api.js";
 import { ACCESS_LABELS, DOC_TYPES, esc } from "./format.js";
 
 function basename(path) {
@@ -20,21 +21,24 @@ function rowHTML(d) {
   </tr>`;
 }
 
+let loads = 0;
+
+/** List the documents the caller may read; a load started later (the key changed) wins over one still under way. */
 export async function loadDocuments() {
+  const load = ++loads;
   const tbody = document.querySelector("#docs-table tbody");
   const count = document.getElementById("docs-count");
-  if (!hasKey()) {
-    tbody.innerHTML = "";
-    count.textContent = "文档库需要 API 密钥（公众访问只能检索公开文件）。";
-    return;
-  }
+  const scope = document.getElementById("docs-scope");
+  scope.textContent = hasKey() ? "" : "公众访问：仅列出公开文件";
   count.textContent = "加载中…";
   try {
-    const body = await getJSON("/documents");
+    const body = await getJSON(route("documents"));
+    if (load !== loads) return;
     const docs = Array.isArray(body) ? body : body.documents || [];
     tbody.innerHTML = docs.map(rowHTML).join("");
     count.textContent = `共 ${docs.length} 份文件`;
   } catch (err) {
+    if (load !== loads) return;
     tbody.innerHTML = "";
     count.textContent = `文档库加载失败：${describeError(err)}`;
   }

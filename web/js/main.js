@@ -6,6 +6,7 @@ import { initCheck } from "./check.js";
 import { initClause } from "./clause.js";
 import { initDocs, loadDocuments } from "./docs.js";
 import { initDraw } from "./draw.js";
+import { initEvals, loadEvals, resetEvals } from "./evals.js";
 import { initMap, loadLayers } from "./map.js";
 import { clearError, initNotify } from "./notify.js";
 import { initSearch, updateSearchScope } from "./search.js";
@@ -37,10 +38,12 @@ function selectTab(tab, focus = false) {
     t.tabIndex = on ? 0 : -1;
     document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
   }
-  // the check and the library need a wider work pane than the chat
-  document.querySelector(".layout").classList.toggle("wide-work", tab.id === "tab-check" || tab.id === "tab-docs");
+  // the check, the library and the evaluations need a wider work pane than the chat
+  const wide = ["tab-check", "tab-docs", "tab-evals"].includes(tab.id);
+  document.querySelector(".layout").classList.toggle("wide-work", wide);
   if (focus) tab.focus();
   if (tab.id === "tab-docs") loadDocuments();
+  if (tab.id === "tab-evals") loadEvals();
 }
 
 function initTabs() {
@@ -66,6 +69,7 @@ function start() {
   initSearch();
   initCheck();
   initDocs();
+  initEvals();
   initMap();
   initDraw();
   onKeyChange(() => {
@@ -74,6 +78,8 @@ function start() {
     updateSearchScope();
     loadLayers();
     if (!document.getElementById("panel-docs").hidden) loadDocuments();
+    resetEvals();
+    if (!document.getElementById("panel-evals").hidden) loadEvals();
   });
   loadLayers();
   document.body.dataset.ready = "true";
