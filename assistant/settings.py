@@ -176,8 +176,14 @@ class Settings(_Section):
         return value.expanduser().resolve()
 
     def fingerprint(self) -> str:
-        """A short hash of the effective settings, recorded with results."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        """A short hash of the settings that can shape an answer, recorded with results.
+
+        The ``api`` section (address, upload limit, rate limits, web folder) only
+        decides how the service is reached, so it is left out: serving the same
+        index and model behind another port or rate limit keeps the fingerprint,
+        and an interrupted evaluation can still be resumed.
+        """
+        blob = json.dumps(self.model_dump(mode="json", exclude={"api"}), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 

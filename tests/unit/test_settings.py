@@ -54,3 +54,9 @@ def test_fingerprint_changes_with_settings() -> None:
     a = load_settings(environ={})
     b = load_settings(environ={"ONEMAP__RETRIEVAL__RRF_K": "10"})
     assert a.fingerprint() != b.fingerprint()
+
+
+def test_fingerprint_ignores_how_the_service_is_reached() -> None:
+    a = load_settings(environ={})
+    b = load_settings(environ={"ONEMAP__API__PORT": "9000", "ONEMAP__API__PUBLIC_RATE_PER_MINUTE": "5"})
+    assert a.fingerprint() == b.fingerprint()
