@@ -118,6 +118,8 @@ class SuiteInfo(BaseModel):
     needs_model: bool = Field(description="Whether the suite asks the model (its runs are then slow).")
     datasets: list[str] = Field(description="The dataset names a run may ask for; the first is the default.")
     default_limit: int | None = Field(description="The sample size of a run that gives no limit (null: every item).")
+    missing: list[str] = Field(default_factory=list, description="Datasets whose file is not on this server (the "
+                               "data of ../shared beside the repository); starting a run on one answers 503.")
 
 
 class EvalDataUnavailable(RuntimeError):
@@ -192,8 +194,12 @@ class EvalRunService:
         listed = []
         for name in suites.NAMES:
             suite = suites.get(name)
+            files = {dataset: path if path is not None else suite.default_dataset()
+                     for dataset, path in self.datasets[name].items()}
+            missing = [dataset for dataset, path in files.items() if path is None or not Path(path).exists()]
             listed.append(SuiteInfo(name=name, title=suite.title, needs_model=suite.needs_model,
-                                    datasets=list(self.datasets[name]), default_limit=DEFAULT_LIMITS.get(name)))
+                                    datasets=list(self.datasets[name]), default_limit=DEFAULT_LIMITS.get(name),
+                                    missing=missing))
         return listed
 
     def get(self, run_id: str) -> EvalRun | None:

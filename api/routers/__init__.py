@@ -9,11 +9,12 @@ from api.routers import (
     extract,
     graph,
     health,
+    identity,
     layers,
     public,
     reviews,
     search,
 )
 
-ROUTERS = [health.router, search.router, ask.router, public.router, check.router, reviews.router, extract.router,
+ROUTERS = [health.router, identity.router, search.router, ask.router, public.router, check.router, reviews.router, extract.router,
            compare.router, documents.router, layers.router, graph.router, eval_runs.router]

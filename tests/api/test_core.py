@@ -25,6 +25,21 @@ def test_health_needs_no_key(api) -> None:
     assert body["status"] == "ok" and body["documents"] > 0
 
 
+@pytest.mark.parametrize("role", list(Role))
+def test_whoami_names_the_keys_role(api, role) -> None:
+    got = api.client.get("/whoami", headers=api.headers(role))
+    assert got.status_code == 200
+    assert got.json() == {"role": role.value, "name": f"test-{role.value}"}
+
+
+def test_whoami_refuses_a_revoked_key(api) -> None:
+    name, secret = "test-gone", api.container.keys.add("test-gone", Role.OFFICER)[1]
+    assert api.client.get("/whoami", headers={"X-API-Key": secret}).status_code == 200
+    api.container.keys.revoke(name)
+    got = api.client.get("/whoami", headers={"X-API-Key": secret})
+    assert got.status_code == 401 and got.json()["error"] == "unauthorized"
+
+
 @pytest.mark.parametrize("headers", [{}, {"X-API-Key": "om_not-a-key"}, {"Authorization": "Bearer om_nope"}])
 def test_routes_need_a_valid_key(api, headers) -> None:
     got = api.client.post("/search", json={"query": "永久基本农田"}, headers=headers)

@@ -59,6 +59,19 @@ def test_the_suites_follow_the_services_datasets(api, monkeypatch) -> None:
     assert listed["verdicts"]["datasets"] == ["synthetic"]
 
 
+def test_the_suites_name_the_datasets_missing_on_the_server(api, monkeypatch, tmp_path) -> None:
+    service = api.client.app.state.eval_runs
+    monkeypatch.setattr(service, "datasets", {**service.datasets,
+                                              "mcq": {"ceval_val": tmp_path / "gone.csv", "exams": tmp_path / "no.jsonl"},
+                                              "verdicts": {"demo": None, "synthetic": tmp_path / "nowhere"}})
+    listed = {s["name"]: s for s in api.client.get("/eval/suites", headers=api.headers(Role.REVIEWER)).json()}
+    assert listed["mcq"]["missing"] == ["ceval_val", "exams"]
+    assert listed["verdicts"]["missing"] == ["synthetic"]  # demo (the suite's own default) is in the repository
+    assert listed["extraction"]["missing"] == []
+    got = api.client.post("/eval/runs", json={"suite": "mcq", "dataset": "exams"}, headers=api.headers(Role.REVIEWER))
+    assert got.status_code == 503 and "not found" in got.json()["message"]
+
+
 def test_a_verdicts_run_is_followed_to_its_results_report_and_predictions(api) -> None:
     run = start(api, {"suite": "verdicts"})
     assert run["dataset"] == "demo" and run["limit"] is None and run["actor"] == "test-reviewer"

@@ -112,6 +112,18 @@ def test_without_a_key_the_page_asks_the_public_routes(page, site) -> None:
     screenshot(page, "public-search.png")  # test-artifacts/web/public-search.png
 
 
+def test_the_key_badge_names_the_keys_role_or_says_it_is_invalid(page, site) -> None:
+    from playwright.sync_api import expect
+
+    badge = page.locator("#key-status")
+    use_key(page, site.keys[Role.REVIEWER])
+    expect(badge).to_have_text("web-reviewer（评审人员）")
+    use_key(page, "om_not-a-valid-key")
+    expect(badge).to_have_text("密钥无效或已吊销")
+    page.get_by_role("button", name="清除", exact=True).click()
+    expect(badge).to_contain_text("公众访问")
+
+
 def test_a_compliance_question_shows_the_tools_verdict_table(page, site) -> None:
     use_key(page, site.keys[Role.OFFICER])
     answer = ask_on_page(page, "P-003项目是否符合规划？")
@@ -621,6 +633,46 @@ def test_a_reviewer_runs_an_evaluation_and_sees_its_metrics_report_and_predictio
     page.locator(f"#eval-runs tbody tr[data-run='{run.run_id}']").get_by_role("button", name="审查结论").click()
     page.locator("#eval-detail").wait_for()
     assert metrics_table(page)["accuracy"] == ["1"]
+
+
+def test_a_dataset_missing_on_the_server_cannot_be_chosen(page, site, monkeypatch, tmp_path) -> None:
+    service = site.app.state.eval_runs
+    monkeypatch.setattr(service, "datasets", {**service.datasets, "mcq": {"ceval_val": tmp_path / "gone.csv",
+                                                                         "exams": tmp_path / "gone.jsonl"}})
+    use_key(page, site.keys[Role.REVIEWER])
+    page.get_by_role("tab", name="评测").click()
+    suite = page.get_by_label("评测套件")
+    suite.locator("option").first.wait_for(state="attached")
+    suite.select_option("mcq")
+    options = page.get_by_label("数据集", exact=True).locator("option")
+    assert all(o.is_disabled() and "服务器上没有此数据" in o.inner_text() for o in options.all())
+    assert page.get_by_role("button", name="开始评测").is_disabled()
+    assert "服务器上没有此套件的数据" in page.locator("#eval-suite-title").inner_text()
+    suite.select_option("verdicts")
+    assert page.get_by_role("button", name="开始评测").is_enabled()
+
+
+def test_a_poll_that_fails_for_a_while_is_retried_until_the_run_is_done(page, site) -> None:
+    require_route(site, "GET", "/eval/runs/{run_id}")
+    failed: list[str] = []
+
+    def flaky(route) -> None:  # the first poll of the run meets a server that is restarting
+        if route.request.method == "GET" and not failed:
+            failed.append(route.request.url)
+            route.fulfill(status=503, content_type="application/json",
+                          body=json.dumps({"error": "unavailable", "message": "restarting"}))
+        else:
+            route.continue_()
+
+    page.route("**/eval/runs/*", flaky)
+    use_key(page, site.keys[Role.ADMIN])
+    page.get_by_role("tab", name="评测").click()
+    page.get_by_label("评测套件").select_option("verdicts")
+    page.get_by_role("button", name="开始评测").click()
+    page.locator("#eval-status-text", has_text="暂时无法获取评测进度").wait_for()
+    page.locator("#eval-status[data-status='done']").wait_for(timeout=180_000)
+    assert len(failed) == 1
+    page.locator("#eval-detail").wait_for()
 
 
 def test_the_eval_tab_needs_a_reviewer_or_admin_key(page, site) -> None:

@@ -9,6 +9,7 @@ import { CHECK_LABELS, esc, num } from "./format.js";
 import { showError } from "./notify.js";
 
 const POLL_MS = 2000;
+const MAX_RETRIES = 8; // pauses of 4, 8, 16, 32, 32, … s: about three minutes in all
 const REFUSED = "评测需要评审（reviewer）或管理员（admin）API 密钥";
 
 const SUITE_LABELS = {
@@ -91,10 +92,19 @@ function fillDatasets() {
   const suite = state.suites.find((s) => s.name === $("eval-suite").value);
   if (!suite) return;
   const select = $("eval-dataset");
-  select.replaceChildren(...suite.datasets.map((name, i) =>
-    new Option(`${datasetLabel(name)}（${name}${i === 0 ? "，默认" : ""}）`, name)));
+  const missing = new Set(suite.missing || []);
+  select.replaceChildren(...suite.datasets.map((name, i) => {
+    const absent = missing.has(name);
+    const option = new Option(`${datasetLabel(name)}（${name}${i === 0 ? "，默认" : ""}${absent ? "，服务器上没有此数据" : ""}）`, name);
+    option.disabled = absent;
+    return option;
+  }));
+  const usable = suite.datasets.find((name) => !missing.has(name));
+  if (usable !== undefined) select.value = usable;
+  $("eval-submit").disabled = usable === undefined;
   $("eval-limit").placeholder = suite.default_limit ? `默认 ${suite.default_limit}` : "全部";
-  $("eval-suite-title").textContent = suite.title + (suite.needs_model ? "。需要模型，运行较慢。" : "。");
+  $("eval-suite-title").textContent = suite.title + (suite.needs_model ? "。需要模型，运行较慢。" : "。") +
+    (usable === undefined ? "服务器上没有此套件的数据（../shared 需放在代码库旁）。" : "");
 }
 
 function fillSuites() {
@@ -147,10 +157,18 @@ function showProgress(run) {
   $("eval-status").hidden = false;
 }
 
-/** Poll the run every POLL_MS while it is queued or running; when it is done, list it and show its results. */
-function follow(run, session) {
+/** A poll that failed this way may succeed later: the server restarting, busy or rate-limiting. */
+function transient(err) {
+  return err instanceof ApiError && (err.status === 0 || err.status === 429 || err.status >= 500);
+}
+
+/**
+ * Poll the run every POLL_MS while it is queued or running; when it is done, list it and show its results.
+ * A transient failure is retried with a growing pause (up to MAX_RETRIES times); a refusal (401, 403, 404) stops.
+ */
+function follow(run, session, failures = 0) {
   stopFollowing();
-  showProgress(run);
+  if (!failures) showProgress(run);
   if (!running(run)) return;
   state.timer = setTimeout(async () => {
     state.timer = null; // a refresh of the list may follow it again (after a failed poll, too)
@@ -158,7 +176,12 @@ function follow(run, session) {
     try {
       now = await getJSON(runPath(run.run_id));
     } catch (err) {
-      if (session === state.session) $("eval-status-text").textContent = `无法获取评测进度：${describeError(err)}`;
+      if (session !== state.session) return;
+      const retry = transient(err) && failures < MAX_RETRIES;
+      $("eval-status-text").textContent = retry
+        ? `暂时无法获取评测进度，稍后重试（${failures + 1}/${MAX_RETRIES}）：${describeError(err)}`
+        : `无法获取评测进度：${describeError(err)}（点击“刷新”重试）`;
+      if (retry) follow(run, session, failures + 1);
       return;
     }
     if (session !== state.session) return;
@@ -171,7 +194,7 @@ function follow(run, session) {
     if (running(now)) return;
     await loadRuns(session);
     if (now.status === "done") showRun(now);
-  }, POLL_MS);
+  }, POLL_MS * 2 ** Math.min(failures, 4));
 }
 
 // ---------------------------------------------------------------- the list

@@ -33,7 +33,7 @@ export const DOC_TYPES = {
   law: "法律", regulation: "法规", policy: "政策", standard: "标准", plan: "规划", notice: "通知",
 };
 
-export const ROLE_LABELS = { public: "公众", officer: "审批人员", reviewer: "审查人员", admin: "管理员" };
+export const ROLE_LABELS = { public: "公众", officer: "审批人员", reviewer: "评审人员", admin: "管理员" };
 
 export const TOOL_LABELS = {
   spatial_check: "空间合规审查", parcel_conditions: "地块规划条件", graph_rules: "规则图谱",

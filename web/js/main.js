@@ -1,6 +1,6 @@
 // The page: the key box, the tabs, and each part's start.
 
-import { getKey, hasKey, onKeyChange, setKey } from "./api.js";
+import { ApiError, getJSON, getKey, hasKey, onKeyChange, setKey } from "./api.js";
 import { initChat } from "./chat.js";
 import { initCheck } from "./check.js";
 import { initClause } from "./clause.js";
@@ -8,13 +8,33 @@ import { initDocs, loadDocuments } from "./docs.js";
 import { initDraw } from "./draw.js";
 import { initEvals, loadEvals, resetEvals } from "./evals.js";
 import { initMap, loadLayers } from "./map.js";
+import { ROLE_LABELS } from "./format.js";
 import { clearError, initNotify } from "./notify.js";
 import { initSearch, updateSearchScope } from "./search.js";
 
-function showKeyStatus() {
+let keyCheck = 0;
+
+/** The badge beside the key box: public access, or the key's name and role as the server knows them. */
+async function showKeyStatus() {
   const status = document.getElementById("key-status");
-  status.textContent = hasKey() ? "已使用密钥（按密钥角色访问）" : "公众访问：仅显示公开文件与图层";
+  const mine = ++keyCheck;
+  status.classList.remove("invalid");
   status.classList.toggle("public", !hasKey());
+  if (!hasKey()) {
+    status.textContent = "公众访问：仅显示公开文件与图层";
+    return;
+  }
+  status.textContent = "已使用密钥（按密钥角色访问）";
+  try {
+    const who = await getJSON("/whoami");
+    if (mine !== keyCheck) return;
+    status.textContent = `${who.name}（${ROLE_LABELS[who.role] || who.role}）`;
+    status.title = `按“${ROLE_LABELS[who.role] || who.role}”角色访问`;
+  } catch (err) {
+    if (mine !== keyCheck || !(err instanceof ApiError) || err.status !== 401) return;
+    status.textContent = "密钥无效或已吊销";
+    status.classList.add("invalid");
+  }
 }
 
 function initKeyBox() {
