@@ -36,6 +36,7 @@ ROUTES: list[tuple[str, str, dict, set[Role]]] = [
 ]
 ANY_ROLE: list[tuple[str, str, dict]] = [
     ("POST", "/check", {"json": P001}),
+    ("GET", "/whoami", {}),
     ("GET", "/documents", {}),
     ("GET", "/layers", {}),
     ("GET", "/layers/regulatory_parcels/features?limit=1", {}),
