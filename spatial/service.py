@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePath
 from typing import Any
 
 import numpy as np
@@ -68,7 +68,9 @@ class LayerService:
         return self.backend.import_layer(layer, access)
 
     def list(self, role: Role = Role.ADMIN) -> list[LayerInfo]:
-        return [i for i in self.backend.layers() if may_read(role, i.access)]
+        """The layers ``role`` may read; ``source`` is the file's path on the server for admin, its name otherwise."""
+        return [i if role is Role.ADMIN else replace(i, source=PurePath(i.source).name)
+                for i in self.backend.layers() if may_read(role, i.access)]
 
     def qc(self, role: Role = Role.ADMIN) -> QCReport:
         """数据质检 over the layers ``role`` may read (the others count as not imported)."""

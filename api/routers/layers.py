@@ -33,7 +33,8 @@ class LayerOut(BaseModel):
     access: Access
     features: int
     invalid_geometries: int = Field(description="Geometries repaired on import (see GET /layers/qc).")
-    source: str
+    source: str = Field(description="The file it was imported from: its path on the server for admin, its name for "
+                                    "the other roles.")
     source_crs: str
     sha256: str
     imported_at: str

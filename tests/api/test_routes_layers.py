@@ -3,7 +3,7 @@ public layers for the key-less map."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import pytest
 
@@ -25,7 +25,15 @@ def test_the_layers_are_listed(api) -> None:
     assert got.status_code == 200, got.text
     kinds = {layer["kind"] for layer in got.json()}
     assert kinds == {k.value for k in LayerKind}
-    assert got.json() == [i.to_json() for i in api.container.layers.list()]
+    assert got.json() == [i.to_json() for i in api.container.layers.list(role=Role.PUBLIC)]
+
+
+def test_where_a_layers_file_lies_on_the_server_is_for_admin_only(api) -> None:
+    admin = api.client.get("/layers", headers=api.headers(Role.ADMIN)).json()
+    assert admin and all(Path(layer["source"]).is_absolute() for layer in admin)
+    for role in (Role.OFFICER, Role.REVIEWER, Role.PUBLIC):
+        got = api.client.get("/layers", headers=api.headers(role)).json()
+        assert got == [{**layer, "source": PurePath(layer["source"]).name} for layer in admin]
 
 
 def test_features_are_geojson_in_lon_lat(api) -> None:
@@ -143,7 +151,8 @@ def test_the_public_map_lists_only_the_public_layers(api, public_limit) -> None:
         got = api.client.get("/public/layers")
         assert got.status_code == 200, got.text
         public = got.json()
-        assert public == [layer for layer in admin if layer["access"] == "public"]
+        assert public == [{**layer, "source": PurePath(layer["source"]).name} for layer in admin
+                          if layer["access"] == "public"]
         assert {layer["kind"] for layer in admin} - {layer["kind"] for layer in public} == {"permanent_basic_farmland"}
         assert public == api.client.get("/layers", headers=api.headers(Role.PUBLIC)).json()
         # a key does not widen the public routes
