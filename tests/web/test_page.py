@@ -118,8 +118,10 @@ def test_the_key_badge_names_the_keys_role_or_says_it_is_invalid(page, site) -> 
     badge = page.locator("#key-status")
     use_key(page, site.keys[Role.REVIEWER])
     expect(badge).to_have_text("web-reviewer（评审人员）")
+    expect(badge).to_have_attribute("title", "按“评审人员”角色访问")
     use_key(page, "om_not-a-valid-key")
     expect(badge).to_have_text("密钥无效或已吊销")
+    expect(badge).to_have_attribute("title", "")  # nothing left of the previous key
     page.get_by_role("button", name="清除", exact=True).click()
     expect(badge).to_contain_text("公众访问")
 

@@ -20,6 +20,7 @@ async function showKeyStatus() {
   const mine = ++keyCheck;
   status.classList.remove("invalid");
   status.classList.toggle("public", !hasKey());
+  status.title = "";
   if (!hasKey()) {
     status.textContent = "公众访问：仅显示公开文件与图层";
     return;
